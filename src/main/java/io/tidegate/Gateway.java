@@ -1,0 +1,116 @@
+package io.tidegate;
+
+import io.tidegate.config.TidegateConfig;
+import io.tidegate.health.KafkaHealth;
+import io.tidegate.http.HttpVerticle;
+import io.tidegate.http.IdempotencyCache;
+import io.tidegate.kafka.GroupService;
+import io.tidegate.kafka.HistoryReader;
+import io.tidegate.kafka.KafkaClients;
+import io.tidegate.kafka.Publisher;
+import io.tidegate.kafka.TopicService;
+import io.tidegate.metrics.Metrics;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running gateway in front of one Kafka cluster: its clients, shared services and HTTP listeners. */
+public final class Gateway {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final Admin admin;
+  private final List<String> deployments = new ArrayList<>();
+  private int port;
+
+  private Gateway(Vertx vertx, Services services, Admin admin) {
+    this.vertx = vertx;
+    this.services = services;
+    this.admin = admin;
+  }
+
+  /**
+   * Creates the Kafka clients and starts the HTTP listeners. Kafka's client constructors may resolve
+   * host names, so call this from a thread that is not an event loop (main, a test, a worker).
+   */
+  public static Future<Gateway> start(Vertx vertx, TidegateConfig config, String bootstrapServers) {
+    KafkaClients clients = new KafkaClients(bootstrapServers, config.kafka());
+    Metrics metrics = new Metrics();
+    KafkaProducer<byte[], byte[]> producer = clients.producer();
+    metrics.bindProducer(producer);
+    Admin admin = clients.admin();
+    TopicService topics = new TopicService(vertx, admin, config.kafka());
+    KafkaHealth health = new KafkaHealth(vertx, admin, config.health().probeInterval(), config.health().probeTimeout());
+    health.start(vertx.getOrCreateContext());
+    Services services = new Services(
+        config,
+        new Publisher(vertx, producer, config.publish().timeout(), metrics.registry()),
+        topics,
+        new GroupService(vertx, admin, topics),
+        new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(), config.kafka().requestTimeout()),
+        health,
+        new IdempotencyCache(config.publish().idempotencyMaxEntries(), config.publish().idempotencyWindow()),
+        metrics);
+    Gateway gateway = new Gateway(vertx, services, admin);
+    return gateway.deployHttp().map(gateway);
+  }
+
+  /** The first listener binds (port 0 picks one); the others then share the port it got. */
+  private Future<Void> deployHttp() {
+    int instances = services.config().http().instances();
+    HttpVerticle first = new HttpVerticle(services, services.config().http().port());
+    return vertx.deployVerticle(first).compose(id -> {
+      deployments.add(id);
+      port = first.actualPort();
+      if (instances == 1) {
+        return Future.succeededFuture();
+      }
+      return vertx.deployVerticle(() -> new HttpVerticle(services, port), new DeploymentOptions().setInstances(instances - 1))
+          .<Void>map(id2 -> {
+            deployments.add(id2);
+            return null;
+          });
+    }).onSuccess(v -> LOG.info("Tidegate listening on http://{}:{} ({} event loop(s))",
+        services.config().http().host(), port, instances));
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests be answered, flushes and closes the producer, then the other
+   * clients. The returned future completes when all of that is done.
+   */
+  public Future<Void> stop() {
+    Duration timeout = services.config().shutdownTimeout();
+    List<Future<?>> undeploys = new ArrayList<>();
+    for (String id : deployments) {
+      undeploys.add(vertx.undeploy(id));
+    }
+    return Future.join(undeploys)
+        .eventually(() -> {
+          services.health().stop();
+          services.history().close();
+          return vertx.executeBlocking(() -> {
+            services.publisher().close(timeout.dividedBy(2));
+            admin.close(Duration.ofSeconds(2));
+            services.metrics().close();
+            return null;
+          });
+        })
+        .mapEmpty();
+  }
+}

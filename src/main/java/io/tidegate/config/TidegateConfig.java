@@ -1,0 +1,84 @@
+package io.tidegate.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The whole gateway configuration, validated once at start-up. Immutable.
+ *
+ * @param http      the HTTP listener
+ * @param kafka     how to reach Kafka and what to pass through to its clients
+ * @param embedded  the in-process broker used when no bootstrap servers are configured
+ * @param publish   publishing limits and guarantees
+ * @param health    how Kafka's health is probed
+ * @param shutdownTimeout how long a graceful stop may take before it is forced
+ */
+public record TidegateConfig(
+    Http http,
+    Kafka kafka,
+    Embedded embedded,
+    Publish publish,
+    Health health,
+    Duration shutdownTimeout) {
+
+  /**
+   * @param host         interface to bind
+   * @param port         port to bind (0 picks a free one)
+   * @param instances    HTTP verticle instances (event loops serving HTTP)
+   * @param maxBodyBytes largest request body accepted; larger answers 413 while reading
+   */
+  public record Http(String host, int port, int instances, long maxBodyBytes) {}
+
+  /**
+   * @param bootstrapServers  the cluster; empty means the embedded broker
+   * @param autoCreateTopics  whether publishing to an unknown topic creates it
+   * @param defaultPartitions partitions of a topic the gateway creates without being told
+   * @param defaultReplicationFactor replication factor likewise (-1: the broker's default)
+   * @param requestTimeout    bound on every admin call (topic lookups, listing, health)
+   * @param producer          pass-through producer properties (kafka.producer.*)
+   * @param consumer          pass-through consumer properties (kafka.consumer.*)
+   * @param admin             pass-through admin properties (kafka.admin.*)
+   */
+  public record Kafka(
+      Optional<String> bootstrapServers,
+      boolean autoCreateTopics,
+      int defaultPartitions,
+      short defaultReplicationFactor,
+      Duration requestTimeout,
+      Map<String, String> producer,
+      Map<String, String> consumer,
+      Map<String, String> admin) {}
+
+  /**
+   * @param port    PLAINTEXT listener port on 127.0.0.1
+   * @param dataDir where the broker keeps its logs (kept across restarts)
+   */
+  public record Embedded(int port, Path dataDir) {}
+
+  /**
+   * @param timeout             longest wait for Kafka's acknowledgement before answering 503
+   * @param idempotencyMaxEntries how many Idempotency-Key results are remembered at most
+   * @param idempotencyWindow   how long an Idempotency-Key result is remembered
+   * @param historyMaxConcurrent history reads running at once; more answer 503
+   * @param historyMaxLimit     largest page of history one request may ask for
+   */
+  public record Publish(
+      Duration timeout,
+      long idempotencyMaxEntries,
+      Duration idempotencyWindow,
+      int historyMaxConcurrent,
+      int historyMaxLimit) {}
+
+  /**
+   * @param probeInterval how often Kafka is asked whether it is there
+   * @param probeTimeout  how long one probe may take
+   */
+  public record Health(Duration probeInterval, Duration probeTimeout) {}
+
+  /** True when the gateway must start its own broker. */
+  public boolean usesEmbeddedKafka() {
+    return kafka.bootstrapServers().isEmpty();
+  }
+}

@@ -1,0 +1,95 @@
+package io.tidegate.http;
+
+import io.tidegate.Services;
+import io.tidegate.error.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** One HTTP listener instance (several share the port, one per event loop) and its routes. */
+public final class HttpVerticle extends VerticleBase {
+  private final Services services;
+  private final int port;
+  private HttpServer server;
+
+  /** @param port the port to bind; 0 picks a free one (then deploy further instances with the port it got) */
+  public HttpVerticle(Services services, int port) {
+    this.services = services;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    var cfg = services.config();
+    Router router = router();
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(cfg.http().host())
+        .setPort(port)
+        .setCompressionSupported(true)
+        .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
+    return server.requestHandler(router).listen();
+  }
+
+  /** Stops accepting, lets in-flight requests finish (bounded by the shutdown timeout). */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(Duration.ofMillis(
+        Math.max(1, services.config().shutdownTimeout().toMillis() / 2)));
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    var cfg = services.config();
+    Router router = Router.router(vertx);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes());
+
+    var publish = new PublishEndpoint(vertx, services.publisher(), services.topics(), services.health(),
+        services.idempotency(), cfg.publish().timeout());
+    var topics = new TopicEndpoint(services.topics(), services.history(), cfg.publish());
+    var groups = new GroupEndpoint(services.groups());
+
+    router.post("/topics/:topic/records").consumes("application/json").handler(body).handler(publish::publishJson);
+    router.get("/topics/:topic/records").handler(topics::records);
+    router.post("/topics/:topic").consumes("text/plain").consumes("application/octet-stream")
+        .handler(body).handler(publish::publishRaw);
+    router.get("/topics/:topic").handler(topics::describe);
+    router.delete("/topics/:topic").handler(topics::delete);
+    router.get("/topics").handler(topics::list);
+    router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
+    router.get("/groups").handler(groups::list);
+
+    HealthCheckHandler live = HealthCheckHandler.create(vertx)
+        .register("event-loop", p -> p.complete(Status.OK()));
+    HealthCheckHandler ready = HealthCheckHandler.create(vertx)
+        .register("kafka", p -> p.complete(services.health().isUp()
+            ? Status.OK(services.health().status()) : Status.KO(services.health().status())));
+    router.get("/health/live").handler(live);
+    router.get("/health/ready").handler(ready);
+    router.get("/health").handler(ready);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(services.metrics().scrape()));
+
+    router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(true));
+
+    router.route().failureHandler(ctx -> Problems.send(ctx.response(), ctx.failure() != null
+        ? io.tidegate.error.ErrorMapper.toApiError(ctx.failure()) : ApiError.ofStatus(ctx.statusCode())));
+    for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+      router.errorHandler(status, ctx -> Problems.send(ctx.response(), ctx.failure() instanceof ApiError e
+          ? e : ApiError.ofStatus(status)));
+    }
+    return router;
+  }
+}

@@ -1,0 +1,208 @@
+package io.tidegate.http;
+
+import io.tidegate.error.ApiError;
+import io.tidegate.health.KafkaHealth;
+import io.tidegate.kafka.Publisher;
+import io.tidegate.kafka.Publisher.Ack;
+import io.tidegate.kafka.Publisher.Failed;
+import io.tidegate.kafka.Publisher.Outcome;
+import io.tidegate.kafka.TopicInfo;
+import io.tidegate.kafka.TopicService;
+import io.tidegate.record.PublishRecord;
+import io.tidegate.record.RecordParser;
+import io.tidegate.record.TopicNames;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * {@code POST /topics/{topic}/records} (JSON, one record or a batch) and {@code POST /topics/{topic}}
+ * (the raw body is the value). Answers once Kafka acknowledged every record, or at once with
+ * {@code ?async=true}.
+ */
+final class PublishEndpoint {
+  private static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  private final Vertx vertx;
+  private final Publisher publisher;
+  private final TopicService topics;
+  private final KafkaHealth health;
+  private final IdempotencyCache idempotency;
+  private final Duration timeout;
+
+  PublishEndpoint(Vertx vertx, Publisher publisher, TopicService topics, KafkaHealth health,
+                  IdempotencyCache idempotency, Duration timeout) {
+    this.vertx = vertx;
+    this.publisher = publisher;
+    this.topics = topics;
+    this.health = health;
+    this.idempotency = idempotency;
+    this.timeout = timeout;
+  }
+
+  void publishJson(RoutingContext ctx) {
+    String topic = TopicNames.validate(ctx.pathParam("topic"));
+    byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    if (body.length == 0) {
+      throw ApiError.malformedJson("the body is empty; send one record or {\"records\":[...]}");
+    }
+    publish(ctx, topic, body, RecordParser.parse(body));
+  }
+
+  void publishRaw(RoutingContext ctx) {
+    String topic = TopicNames.validate(ctx.pathParam("topic"));
+    byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    String key = ctx.queryParam("key").isEmpty() ? null : ctx.queryParam("key").get(0);
+    Integer partition = null;
+    if (!ctx.queryParam("partition").isEmpty()) {
+      try {
+        partition = Integer.parseInt(ctx.queryParam("partition").get(0));
+      } catch (NumberFormatException e) {
+        partition = -1;
+      }
+      if (partition < 0) {
+        throw ApiError.invalidRecord(-1, "'partition' must be a non-negative integer");
+      }
+    }
+    PublishRecord r = new PublishRecord(key == null ? null : key.getBytes(StandardCharsets.UTF_8), body, List.of(),
+        partition, null);
+    publish(ctx, topic, body, List.of(r));
+  }
+
+  private void publish(RoutingContext ctx, String topic, byte[] body, List<PublishRecord> records) {
+    boolean async = "true".equals(ctx.request().getParam("async"));
+    String idemKey = ctx.request().getHeader("Idempotency-Key");
+    if (idemKey != null && (idemKey.isBlank() || idemKey.length() > MAX_IDEMPOTENCY_KEY)) {
+      throw ApiError.badRequest("Idempotency-Key must hold 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
+    }
+    if (idemKey == null || !idempotency.enabled()) {
+      Submission s = publishChecked(topic, records);
+      respond(ctx, async ? s.handedOver() : s.outcomes().mapEmpty(), s.outcomes(), async);
+      return;
+    }
+    String cacheKey = IdempotencyCache.key(topic, idemKey);
+    long hash = hash(ctx.request().path(), body);
+    Promise<List<Outcome>> mine = Promise.promise();
+    IdempotencyCache.Entry entry = new IdempotencyCache.Entry(hash, mine.future());
+    IdempotencyCache.Entry first = idempotency.putIfAbsent(cacheKey, entry);
+    if (first != null) {
+      if (first.bodyHash() != hash) {
+        throw ApiError.unprocessable("Idempotency-Key '" + idemKey + "' was used for a different request");
+      }
+      ctx.response().putHeader("Idempotent-Replayed", "true");
+      respond(ctx, first.outcomes().mapEmpty(), first.outcomes(), async);
+      return;
+    }
+    Submission s = publishChecked(topic, records);
+    s.outcomes().onComplete(ar -> {
+      if (ar.failed() || ar.result().stream().noneMatch(o -> o instanceof Ack)) {
+        idempotency.forget(cacheKey, entry); // nothing written: a retry must publish
+      }
+      mine.handle(ar);
+    });
+    respond(ctx, async ? s.handedOver() : s.outcomes().mapEmpty(), s.outcomes(), async);
+  }
+
+  /**
+   * A publish under way.
+   *
+   * @param handedOver succeeds once the records passed every check and went to the producer
+   * @param outcomes   Kafka's answer for every record
+   */
+  private record Submission(Future<Void> handedOver, Future<List<Outcome>> outcomes) {}
+
+  /** Fails fast while Kafka is down, checks topic and partitions, then sends. */
+  private Submission publishChecked(String topic, List<PublishRecord> records) {
+    if (!health.isUp()) {
+      Future<List<Outcome>> down = Future.failedFuture(
+          ApiError.unavailable("Kafka is not reachable from the gateway", health.retryAfterSeconds()));
+      return new Submission(down.mapEmpty(), down);
+    }
+    Promise<Void> handedOver = Promise.promise();
+    Future<List<Outcome>> outcomes = topics.lookupOrCreate(topic)
+        .compose(info -> partitionsInRange(info, records) ? Future.succeededFuture(info) : topics.refresh(topic))
+        .compose(info -> {
+          for (int i = 0; i < records.size(); i++) {
+            Integer p = records.get(i).partition();
+            if (p != null && p >= info.partitions()) {
+              return Future.failedFuture(ApiError.invalidRecord(records.size() == 1 ? -1 : i, "partition " + p
+                  + " does not exist (topic '" + topic + "' has " + info.partitions() + ")"));
+            }
+          }
+          handedOver.complete();
+          return publisher.send(topic, records);
+        });
+    outcomes.onFailure(handedOver::tryFail);
+    return new Submission(handedOver.future(), outcomes);
+  }
+
+  private static boolean partitionsInRange(TopicInfo info, List<PublishRecord> records) {
+    for (PublishRecord r : records) {
+      if (r.partition() != null && r.partition() >= info.partitions()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Async: 202 once {@code ready} succeeds. Otherwise the outcomes, or a 503 when Kafka has not acknowledged
+   * within the publish timeout (the records may still land: the idempotency entry keeps waiting for them).
+   */
+  private void respond(RoutingContext ctx, Future<Void> ready, Future<List<Outcome>> outcomes, boolean async) {
+    if (async) {
+      ready.onComplete(ar -> {
+        if (ar.failed()) {
+          Problems.send(ctx, ar.cause());
+        } else {
+          Problems.json(ctx, 202, new JsonObject().put("accepted", true));
+        }
+      });
+      return;
+    }
+    long timer = vertx.setTimer(timeout.toMillis(), t -> Problems.send(ctx.response(), ApiError.timeout(
+        "Kafka did not acknowledge within " + timeout.toMillis() + " ms; the records may still be written. "
+            + "Retry with the same Idempotency-Key to learn their fate without writing them twice.", 5)));
+    outcomes.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.failed()) {
+        Problems.send(ctx, ar.cause());
+      } else {
+        writeOutcomes(ctx, ar.result());
+      }
+    });
+  }
+
+  private static void writeOutcomes(RoutingContext ctx, List<Outcome> outcomes) {
+    int acked = 0;
+    Failed firstFailure = null;
+    JsonArray results = new JsonArray();
+    for (Outcome o : outcomes) {
+      if (o instanceof Ack a) {
+        acked++;
+        results.add(new JsonObject().put("partition", a.partition()).put("offset", a.offset()).put("timestamp", a.timestamp()));
+      } else if (o instanceof Failed f) {
+        firstFailure = firstFailure == null ? f : firstFailure;
+        results.add(new JsonObject().put("error", f.error().toJson()));
+      }
+    }
+    if (acked == 0 && firstFailure != null) {
+      Problems.send(ctx.response(), firstFailure.error());
+      return;
+    }
+    Problems.json(ctx, firstFailure == null ? 200 : 207, new JsonObject().put("results", results).toBuffer());
+  }
+
+  private static long hash(String path, byte[] body) {
+    CRC32C crc = new CRC32C();
+    crc.update(body);
+    return ((long) path.hashCode() << 32) ^ crc.getValue() ^ ((long) body.length << 48);
+  }
+}

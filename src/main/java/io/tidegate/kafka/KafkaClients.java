@@ -1,0 +1,63 @@
+package io.tidegate.kafka;
+
+import io.tidegate.config.TidegateConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Builds Kafka's own clients from the gateway configuration. */
+public final class KafkaClients {
+  private final String bootstrapServers;
+  private final TidegateConfig.Kafka config;
+
+  public KafkaClients(String bootstrapServers, TidegateConfig.Kafka config) {
+    this.bootstrapServers = bootstrapServers;
+    this.config = config;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /**
+   * The shared producer. {@code max.block.ms} is 0: {@code send} never waits for metadata or buffer space
+   * (it fails at once instead, and {@link Publisher} retries on a timer), so it is safe on an event loop.
+   */
+  public KafkaProducer<byte[], byte[]> producer() {
+    Map<String, Object> p = new HashMap<>(config.producer());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "tidegate-producer");
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  public Admin admin() {
+    Map<String, Object> p = new HashMap<>(config.admin());
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, "tidegate-admin");
+    p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+    p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+    p.putIfAbsent(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+    return Admin.create(p);
+  }
+
+  /** A group-less consumer for reading history (manual assignment, no commits). */
+  public KafkaConsumer<byte[], byte[]> historyConsumer() {
+    Map<String, Object> p = new HashMap<>(config.consumer());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "tidegate-history");
+    p.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+    p.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+}

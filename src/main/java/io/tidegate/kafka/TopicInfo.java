@@ -1,0 +1,4 @@
+package io.tidegate.kafka;
+
+/** What publishing needs to know of a topic. */
+public record TopicInfo(String name, int partitions) {}
