@@ -63,23 +63,26 @@ public final class Gateway {
     return gateway.deployHttp().map(gateway);
   }
 
-  /** The first listener binds (port 0 picks one); the others then share the port it got. */
+  /** Every event loop gets a listener on the same port (Vert.x shares the socket); port 0 picks a free one. */
   private Future<Void> deployHttp() {
     int instances = services.config().http().instances();
-    HttpVerticle first = new HttpVerticle(services, services.config().http().port());
-    return vertx.deployVerticle(first).compose(id -> {
-      deployments.add(id);
-      port = first.actualPort();
-      if (instances == 1) {
-        return Future.succeededFuture();
-      }
-      return vertx.deployVerticle(() -> new HttpVerticle(services, port), new DeploymentOptions().setInstances(instances - 1))
-          .<Void>map(id2 -> {
-            deployments.add(id2);
-            return null;
-          });
-    }).onSuccess(v -> LOG.info("Tidegate listening on http://{}:{} ({} event loop(s))",
-        services.config().http().host(), port, instances));
+    int wanted = services.config().http().port();
+    port = wanted != 0 ? wanted : freePort();
+    return vertx.deployVerticle(() -> new HttpVerticle(services, port), new DeploymentOptions().setInstances(instances))
+        .<Void>map(id -> {
+          deployments.add(id);
+          return null;
+        })
+        .onSuccess(v -> LOG.info("Tidegate listening on http://{}:{} ({} event loop(s))",
+            services.config().http().host(), port, instances));
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free port", e);
+    }
   }
 
   public int port() {

@@ -61,7 +61,8 @@ public final class TopicService {
   public Future<TopicInfo> lookup(String topic) {
     Context ctx = vertx.getOrCreateContext();
     CompletableFuture<TopicInfo> f = topics.get(topic, (name, executor) -> describeOne(name));
-    return Future.fromCompletionStage(f, ctx).recover(e -> Future.failedFuture(unknownTopicAs404(e, topic)));
+    return Future.fromCompletionStage(f, ctx)
+        .compose(info -> info != null ? Future.succeededFuture(info) : Future.failedFuture(ApiError.unknownTopic(topic)));
   }
 
   /** Like {@link #lookup} but asks Kafka again first (a partition may just have been added). */
@@ -169,11 +170,15 @@ public final class TopicService {
         });
   }
 
+  /** Completes with null for an unknown topic: Caffeine then keeps nothing, so a topic created later is seen. */
   private CompletableFuture<TopicInfo> describeOne(String topic) {
     CompletableFuture<TopicInfo> out = new CompletableFuture<>();
     KafkaFuture<TopicDescription> f = admin.describeTopics(List.of(topic)).topicNameValues().get(topic);
     f.whenComplete((d, e) -> {
-      if (e != null) {
+      if (e instanceof UnknownTopicOrPartitionException
+          || (e != null && e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        out.complete(null);
+      } else if (e != null) {
         out.completeExceptionally(e);
       } else {
         out.complete(new TopicInfo(topic, d.partitions().size()));

@@ -1,0 +1,68 @@
+package io.tidegate.testing;
+
+import io.tidegate.Gateway;
+import io.tidegate.config.ConfigParser;
+import io.tidegate.config.TidegateConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+
+/** A gateway running in the test JVM on a free port, with its own Vert.x instance. */
+public final class TestGateway implements AutoCloseable {
+  private final Vertx vertx;
+  private final Gateway gateway;
+  private final TidegateConfig config;
+
+  private TestGateway(Vertx vertx, Gateway gateway, TidegateConfig config) {
+    this.vertx = vertx;
+    this.gateway = gateway;
+    this.config = config;
+  }
+
+  /** Starts a gateway in front of {@code bootstrapServers}; {@code overrides} is laid over test defaults. */
+  public static TestGateway start(String bootstrapServers, JsonObject overrides) {
+    JsonObject cfg = new JsonObject()
+        .put("http", new JsonObject().put("port", 0).put("instances", 2))
+        .put("kafka", new JsonObject().put("bootstrapServers", bootstrapServers).put("defaultPartitions", 3))
+        .put("health", new JsonObject().put("probeIntervalMs", 500).put("probeTimeoutMs", 1000))
+        .put("shutdown", new JsonObject().put("timeoutMs", 5000))
+        .mergeIn(overrides, true);
+    TidegateConfig config = ConfigParser.parse(cfg);
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setBlockedThreadCheckInterval(500).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
+    Gateway gateway = Awaits.result(Gateway.start(vertx, config, bootstrapServers));
+    Awaits.until("the gateway sees Kafka", () -> gateway.services().health().isUp());
+    return new TestGateway(vertx, gateway, config);
+  }
+
+  public static TestGateway start(JsonObject overrides) {
+    return start(KafkaBrokerExtension.bootstrapServers(), overrides);
+  }
+
+  public static TestGateway start() {
+    return start(new JsonObject());
+  }
+
+  public String url(String path) {
+    return "http://127.0.0.1:" + gateway.port() + path;
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public TidegateConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public void close() {
+    Awaits.result(gateway.stop());
+    Awaits.result(vertx.close());
+  }
+}
