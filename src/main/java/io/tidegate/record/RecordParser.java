@@ -56,7 +56,8 @@ public final class RecordParser {
     List<PublishRecord> top() throws IOException {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         if (p.currentToken() != null) {
-          skipRest();
+          p.skipChildren();
+          expectEnd();
         }
         throw ApiError.unprocessable("the body must be a JSON object: one record, or {\"records\":[...]}");
       }
@@ -76,7 +77,7 @@ public final class RecordParser {
           single.read(name, -1);
         }
       }
-      skipRest();
+      expectEnd();
       if (batch != null && sawRecordField) {
         invalid(ApiError.unprocessable("a body holds either one record or {\"records\":[...]}, not both"));
       }
@@ -124,9 +125,11 @@ public final class RecordParser {
       return out;
     }
 
-    private void skipRest() throws IOException {
-      while (p.nextToken() != null) {
-        // walking to the end checks the syntax of the whole body
+    /** One JSON value per body: anything after it is malformed. */
+    private void expectEnd() throws IOException {
+      if (p.nextToken() != null) {
+        throw ApiError.malformedJson("the body is not valid JSON: unexpected content after the JSON object at byte "
+            + p.currentTokenLocation().getByteOffset());
       }
     }
 
