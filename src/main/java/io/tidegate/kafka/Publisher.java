@@ -48,6 +48,7 @@ public final class Publisher {
   private final Duration metadataWait;
   private final Counter acked;
   private final Counter failed;
+  private final io.micrometer.core.instrument.Timer ackLatency;
 
   public Publisher(Vertx vertx, Producer<byte[], byte[]> producer, Duration metadataWait, MeterRegistry registry) {
     this.vertx = vertx;
@@ -57,6 +58,8 @@ public final class Publisher {
         .description("Records Kafka acknowledged").register(registry);
     this.failed = Counter.builder("tidegate.publish.records").tag("result", "failed")
         .description("Records that were not written").register(registry);
+    this.ackLatency = io.micrometer.core.instrument.Timer.builder("tidegate.publish.ack")
+        .description("From handing a batch to the producer to Kafka's last acknowledgement of it").register(registry);
   }
 
   public Producer<byte[], byte[]> producer() {
@@ -86,6 +89,7 @@ public final class Publisher {
     final AtomicInteger remaining;
     final Promise<List<Outcome>> promise = Promise.promise();
     final long deadlineNanos;
+    final long startNanos = System.nanoTime();
     int next;
     long retryDelay = FIRST_RETRY_MS;
     /** The thread inside producer.send(), to tell a synchronous callback from an I/O-thread one. */
@@ -151,6 +155,7 @@ public final class Publisher {
       outcomes[i] = o;
       (o instanceof Ack ? acked : failed).increment();
       if (remaining.decrementAndGet() == 0) {
+        ackLatency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         List<Outcome> all = Arrays.asList(outcomes);
         ctx.runOnContext(v -> promise.complete(all));
       }

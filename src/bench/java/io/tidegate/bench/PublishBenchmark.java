@@ -1,0 +1,253 @@
+package io.tidegate.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * HTTP publish through the gateway beside Kafka's own producer, on the same broker, in one run.
+ * Runs in its own JVM (the load generator); the gateway and the broker are other processes.
+ *
+ * <p>Shapes: one record per request at 64 connections, and 100-record batches at 16 connections;
+ * 256-byte JSON values, acks=all, for {@code --seconds} each after a short warm-up.
+ */
+public final class PublishBenchmark {
+  private static final int VALUE_BYTES = 256;
+  private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 10);
+
+  private PublishBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = args(args);
+    String gateway = a.getOrDefault("gateway", "http://127.0.0.1:8080");
+    String bootstrap = a.getOrDefault("bootstrap", "127.0.0.1:9092");
+    int seconds = Integer.parseInt(a.getOrDefault("seconds", "30"));
+    long gatewayPid = Long.parseLong(a.getOrDefault("gateway-pid", "-1"));
+    Map<String, String> producerSettings = parseSettings(a.getOrDefault("producer", "acks=all,enable.idempotence=true,linger.ms=5,batch.size=131072,compression.type=none"));
+    int partitions = 6;
+
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      List<NewTopic> topics = new ArrayList<>();
+      for (String t : new String[] {"bench-plain", "bench-single", "bench-batch"}) {
+        topics.add(new NewTopic(t, partitions, (short) 1));
+      }
+      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+    }
+    byte[] value = value();
+    System.out.printf(Locale.ROOT, "Publish benchmark: %d s per phase, %d-byte JSON values, %d partitions, producer %s%n",
+        seconds, value.length, partitions, producerSettings);
+
+    List<String> lines = new ArrayList<>();
+    Stats plain = plainProducer(bootstrap, producerSettings, value, seconds);
+    double base = plain.records() / (double) seconds;
+    lines.add(plain.line("kafka producer (baseline)", seconds, 0, ""));
+
+    Vertx vertx = Vertx.vertx();
+    try {
+      String single = "{\"value\":" + new String(value, StandardCharsets.UTF_8) + "}";
+      StringBuilder batch = new StringBuilder("{\"records\":[");
+      for (int i = 0; i < 100; i++) {
+        batch.append(i == 0 ? "" : ",").append(single);
+      }
+      batch.append("]}");
+      Gauge g1 = Gauge.start(gatewayPid, gateway);
+      Stats s1 = http(vertx, gateway + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
+      lines.add(s1.line("gateway, 1 record/request, 64 conns", seconds, base, g1.stop()));
+      Gauge g2 = Gauge.start(gatewayPid, gateway);
+      Stats s2 = http(vertx, gateway + "/topics/bench-batch/records", Buffer.buffer(batch.toString()), 100, 16, seconds);
+      lines.add(s2.line("gateway, 100/request, 16 conns", seconds, base, g2.stop()));
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+    System.out.println();
+    System.out.println(Stats.header());
+    lines.forEach(System.out::println);
+    System.out.println("(latency: plain producer per record send→ack; gateway per HTTP request send→response)");
+  }
+
+  /** A plain KafkaProducer loop with the same settings as the gateway's producer. */
+  static Stats plainProducer(String bootstrap, Map<String, String> settings, byte[] value, int seconds) throws Exception {
+    Properties p = new Properties();
+    p.putAll(settings);
+    p.put("bootstrap.servers", bootstrap);
+    Stats stats = new Stats();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      runFor(WARMUP_SECONDS, () -> send(producer, value, stats));
+      producer.flush();
+      stats.reset();
+      long t0 = System.nanoTime();
+      runFor(seconds, () -> send(producer, value, stats));
+      producer.flush();
+      System.out.printf(Locale.ROOT, "plain producer: %d records in %.1f s%n", stats.records(), (System.nanoTime() - t0) / 1e9);
+    }
+    return stats.freeze();
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, byte[] value, Stats stats) {
+    long start = System.nanoTime();
+    producer.send(new ProducerRecord<>("bench-plain", null, value), (md, e) -> {
+      if (e == null) {
+        stats.ok(1, System.nanoTime() - start);
+      } else {
+        stats.error();
+      }
+    });
+  }
+
+  private static void runFor(int seconds, Runnable r) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < end) {
+      for (int i = 0; i < 256; i++) {
+        r.run();
+      }
+    }
+  }
+
+  /** A closed loop: {@code connections} requests in flight at all times, each sent as the previous answered. */
+  static Stats http(Vertx vertx, String url, Buffer body, int recordsPerRequest, int connections, int seconds)
+      throws Exception {
+    HttpClient client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false))
+        .with(new PoolOptions().setHttp1MaxSize(connections))
+        .build();
+    RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+        .putHeader("Content-Type", "application/json");
+    Stats stats = new Stats();
+    AtomicBoolean running = new AtomicBoolean(true);
+    for (int i = 0; i < connections; i++) {
+      loop(client, req, body, recordsPerRequest, stats, running);
+    }
+    Thread.sleep(WARMUP_SECONDS * 1000L); // warm-up: the JIT compilers need the CPU first
+    stats.reset();
+    Thread.sleep(seconds * 1000L);
+    running.set(false);
+    Stats result = stats.freeze();
+    Thread.sleep(500);
+    client.close().await(10, TimeUnit.SECONDS);
+    return result;
+  }
+
+  private static void loop(HttpClient client, RequestOptions req, Buffer body, int n, Stats stats, AtomicBoolean running) {
+    if (!running.get()) {
+      return;
+    }
+    long start = System.nanoTime();
+    client.request(req)
+        .compose(r -> r.send(body))
+        .compose(resp -> resp.body().map(b -> resp.statusCode()))
+        .onComplete(ar -> {
+          if (ar.succeeded() && ar.result() == 200) {
+            stats.ok(n, System.nanoTime() - start);
+          } else {
+            stats.error();
+          }
+          loop(client, req, body, n, stats, running);
+        });
+  }
+
+  private static byte[] value() {
+    String head = "{\"id\":12345,\"type\":\"order.created\",\"payload\":\"";
+    String tail = "\"}";
+    String pad = "x".repeat(VALUE_BYTES - head.length() - tail.length());
+    byte[] v = (head + pad + tail).getBytes(StandardCharsets.UTF_8);
+    if (v.length != VALUE_BYTES) {
+      throw new IllegalStateException("value is " + v.length + " bytes");
+    }
+    return v;
+  }
+
+  private static Map<String, String> parseSettings(String s) {
+    Map<String, String> m = new HashMap<>();
+    for (String kv : s.split(",")) {
+      String[] p = kv.split("=", 2);
+      m.put(p[0].trim(), p[1].trim());
+    }
+    return m;
+  }
+
+  static Map<String, String> args(String[] args) {
+    Map<String, String> m = new HashMap<>();
+    for (String arg : args) {
+      if (arg.startsWith("--") && arg.contains("=")) {
+        m.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      }
+    }
+    return m;
+  }
+
+  /** The gateway's CPU (from /proc) and heap (from its /metrics) over one phase. */
+  static final class Gauge {
+    private final long pid;
+    private final String gateway;
+    private final long cpuTicks0;
+    private final long t0 = System.nanoTime();
+
+    private Gauge(long pid, String gateway) {
+      this.pid = pid;
+      this.gateway = gateway;
+      this.cpuTicks0 = cpuTicks(pid);
+    }
+
+    static Gauge start(long pid, String gateway) {
+      return new Gauge(pid, gateway);
+    }
+
+    String stop() {
+      double secs = (System.nanoTime() - t0) / 1e9;
+      long ticks = cpuTicks(pid) - cpuTicks0;
+      double cores = pid < 0 ? Double.NaN : ticks / 100.0 / secs;
+      return String.format(Locale.ROOT, "%.2f cores / %s MB heap", cores, heapMb());
+    }
+
+    private static long cpuTicks(long pid) {
+      if (pid < 0) {
+        return 0;
+      }
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (Exception e) {
+        return 0;
+      }
+    }
+
+    private String heapMb() {
+      try {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        double sum = 0;
+        for (String line : body.split("\n")) {
+          if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+            sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          }
+        }
+        return String.format(Locale.ROOT, "%.0f", sum / 1024 / 1024);
+      } catch (Exception e) {
+        return "?";
+      }
+    }
+  }
+}

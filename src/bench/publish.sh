@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Publish benchmark: HTTP publish through Tidegate beside Kafka's own producer, same broker, same run.
+# Three processes: the broker, the gateway (target/tidegate.jar) and the load generator.
+# Usage: src/bench/publish.sh [seconds-per-phase]   (default 30)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_PHASE="${1:-30}"
+KAFKA_PORT="${BENCH_KAFKA_PORT:-19092}"
+HTTP_PORT="${BENCH_HTTP_PORT:-18080}"
+WORK=target/bench
+rm -rf "$WORK" && mkdir -p "$WORK"
+
+mvn -q -B -DskipTests package test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
+CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
+
+cleanup() { kill "${GW_PID:-}" "${BROKER_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+java -Xmx1g -cp "$CP" io.tidegate.bench.BrokerMain "$KAFKA_PORT" "$WORK/kafka-data" > "$WORK/broker.log" 2>&1 &
+BROKER_PID=$!
+for _ in $(seq 1 120); do grep -q "BROKER READY" "$WORK/broker.log" && break; sleep 0.5; done
+grep -q "BROKER READY" "$WORK/broker.log" || { echo "broker did not start"; cat "$WORK/broker.log"; exit 1; }
+
+KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" TIDEGATE_HTTP_PORT="$HTTP_PORT" \
+  java -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar target/tidegate.jar > "$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break; sleep 0.5; done
+
+# The baseline producer uses exactly the gateway's producer settings, as the gateway resolved them.
+PRODUCER=$(java -cp "$CP" io.tidegate.bench.ProducerSettings)
+java -Xmx1g -cp "$CP" io.tidegate.bench.PublishBenchmark --gateway="http://127.0.0.1:$HTTP_PORT" \
+  --bootstrap="127.0.0.1:$KAFKA_PORT" --seconds="$SECONDS_PER_PHASE" --gateway-pid="$GW_PID" --producer="$PRODUCER"
+if grep -q "Thread blocked" "$WORK/gateway.log"; then
+  echo "The gateway's blocked-thread checker reported (see $WORK/gateway.log)"; exit 1
+fi
+echo "blocked-thread checker: silent"
