@@ -28,7 +28,7 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP_PORT/health/ready" >/
 
 # The baseline producer uses exactly the gateway's producer settings, as the gateway resolved them.
 PRODUCER=$(java -cp "$CP" io.tidegate.bench.ProducerSettings)
-java -Xmx1g -cp "$CP" io.tidegate.bench.PublishBenchmark --gateway="http://127.0.0.1:$HTTP_PORT" \
+java -Xmx1g ${BENCH_JAVA_OPTS:-} -cp "$CP" io.tidegate.bench.PublishBenchmark --gateway="http://127.0.0.1:$HTTP_PORT" \
   --bootstrap="127.0.0.1:$KAFKA_PORT" --seconds="$SECONDS_PER_PHASE" --gateway-pid="$GW_PID" --producer="$PRODUCER"
 if grep -q "Thread blocked" "$WORK/gateway.log"; then
   echo "The gateway's blocked-thread checker reported (see $WORK/gateway.log)"; exit 1

@@ -6,6 +6,7 @@ import io.tidegate.config.TidegateConfig;
 import io.tidegate.embedded.EmbeddedKafka;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    Vertx vertx = Vertx.vertx();
+    // epoll on Linux when Netty's native library loads, NIO otherwise.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     TidegateConfig config;
     try {
       config = waitFor(ConfigLoader.load(vertx, System.getenv()), 30);
@@ -49,6 +51,7 @@ public final class Main {
       bootstrap = config.kafka().bootstrapServers().orElseThrow();
       LOG.info("Using Kafka at {}", bootstrap);
     }
+    LOG.info("Network transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO");
     Gateway gateway;
     try {
       gateway = waitFor(Gateway.start(vertx, config, bootstrap), 60);

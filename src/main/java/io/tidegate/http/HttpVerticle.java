@@ -53,7 +53,8 @@ public final class HttpVerticle extends VerticleBase {
   private Router router() {
     var cfg = services.config();
     Router router = Router.router(vertx);
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes())
+        .setPreallocateBodyBuffer(true);
 
     var publish = new PublishEndpoint(vertx, services.publisher(), services.topics(), services.health(),
         services.idempotency(), cfg.publish().timeout());

@@ -29,7 +29,7 @@ public final class TestGateway implements AutoCloseable {
         .put("shutdown", new JsonObject().put("timeoutMs", 5000))
         .mergeIn(overrides, true);
     TidegateConfig config = ConfigParser.parse(cfg);
-    Vertx vertx = Vertx.vertx(new VertxOptions()
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
         .setBlockedThreadCheckInterval(500).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
     Gateway gateway = Awaits.result(Gateway.start(vertx, config, bootstrapServers));
     Awaits.until("the gateway sees Kafka", () -> gateway.services().health().isUp());
