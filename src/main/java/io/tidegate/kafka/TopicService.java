@@ -139,11 +139,7 @@ public final class TopicService {
     short rf = replicationFactor.orElse(config.defaultReplicationFactor());
     NewTopic nt = new NewTopic(topic, Optional.of(n), rf < 0 ? Optional.empty() : Optional.of(rf)).configs(configs);
     return KafkaFutures.on(ctx, admin.createTopics(List.of(nt)).all())
-        .map(v -> {
-          TopicInfo info = new TopicInfo(topic, n);
-          topics.put(topic, CompletableFuture.completedFuture(info));
-          return info;
-        });
+        .compose(v -> refresh(topic)); // answers once every partition is served, see describeOne
   }
 
   public Future<Void> delete(String topic) {
@@ -170,7 +166,14 @@ public final class TopicService {
         });
   }
 
-  /** Completes with null for an unknown topic: Caffeine then keeps nothing, so a topic created later is seen. */
+  /**
+   * Describes the topic, then waits until every partition's leader serves it (ListOffsets answers only then).
+   * Kafka brokers before 4.5 can lose records of an idempotent producer that writes to a partition in the
+   * moment the leader is creating it (KAFKA-15591): the first request fails, a later one is appended, and the
+   * first then spins on OUT_OF_ORDER_SEQUENCE_NUMBER until it expires. Publishing only to partitions that
+   * already answer closes that window. Completes with null for an unknown topic: Caffeine then keeps
+   * nothing, so a topic created later is seen.
+   */
   private CompletableFuture<TopicInfo> describeOne(String topic) {
     CompletableFuture<TopicInfo> out = new CompletableFuture<>();
     KafkaFuture<TopicDescription> f = admin.describeTopics(List.of(topic)).topicNameValues().get(topic);
@@ -181,7 +184,15 @@ public final class TopicService {
       } else if (e != null) {
         out.completeExceptionally(e);
       } else {
-        out.complete(new TopicInfo(topic, d.partitions().size()));
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        d.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        admin.listOffsets(request).all().whenComplete((offsets, e2) -> {
+          if (e2 != null) {
+            out.completeExceptionally(e2);
+          } else {
+            out.complete(new TopicInfo(topic, d.partitions().size()));
+          }
+        });
       }
     });
     return out;
