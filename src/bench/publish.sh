@@ -13,7 +13,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 mvn -q -B -DskipTests package test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
 CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
 
-cleanup() { kill "${GW_PID:-}" "${BROKER_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() { kill "${GW_PID:-}" "${BROKER_PID:-}" "${BARE_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 java -Xmx1g -cp "$CP" io.tidegate.bench.BrokerMain "$KAFKA_PORT" "$WORK/kafka-data" > "$WORK/broker.log" 2>&1 &
@@ -26,10 +26,17 @@ KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" TIDEGATE_HTTP_PORT="$HTTP_PORT" 
 GW_PID=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break; sleep 0.5; done
 
+# The HTTP ceiling: a bare Vert.x server answering the same shape without Kafka (idle during the gateway phases).
+BARE_PORT="${BENCH_BARE_PORT:-18081}"
+java -Xmx512m -cp "$CP" io.tidegate.bench.BareHttpServer "$BARE_PORT" > "$WORK/bare.log" 2>&1 &
+BARE_PID=$!
+for _ in $(seq 1 60); do grep -q "BARE READY" "$WORK/bare.log" && break; sleep 0.5; done
+
 # The baseline producer uses exactly the gateway's producer settings, as the gateway resolved them.
 PRODUCER=$(java -cp "$CP" io.tidegate.bench.ProducerSettings)
 java -Xmx1g ${BENCH_JAVA_OPTS:-} -cp "$CP" io.tidegate.bench.PublishBenchmark --gateway="http://127.0.0.1:$HTTP_PORT" \
-  --bootstrap="127.0.0.1:$KAFKA_PORT" --seconds="$SECONDS_PER_PHASE" --gateway-pid="$GW_PID" --producer="$PRODUCER"
+  --bootstrap="127.0.0.1:$KAFKA_PORT" --seconds="$SECONDS_PER_PHASE" --gateway-pid="$GW_PID" --producer="$PRODUCER" \
+  --bare="http://127.0.0.1:$BARE_PORT"
 if grep -q "Thread blocked" "$WORK/gateway.log"; then
   echo "The gateway's blocked-thread checker reported (see $WORK/gateway.log)"; exit 1
 fi

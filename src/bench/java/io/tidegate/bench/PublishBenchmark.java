@@ -74,6 +74,11 @@ public final class PublishBenchmark {
         batch.append(i == 0 ? "" : ",").append(single);
       }
       batch.append("]}");
+      String bare = a.get("bare");
+      if (bare != null) {
+        Stats s0 = http(vertx, bare + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
+        lines.add(s0.line("bare Vert.x HTTP, no Kafka (ceiling)", seconds, base, "-"));
+      }
       Gauge g1 = Gauge.start(gatewayPid, gateway);
       Stats s1 = http(vertx, gateway + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
       lines.add(s1.line("gateway, 1 record/request, 64 conns", seconds, base, g1.stop()));

@@ -71,4 +71,39 @@ class KafkaOutageIT {
       kafka.stop();
     }
   }
+
+  @Test
+  void aRetryWithTheSameIdempotencyKeyAnswersTheLateOutcomeOfATimedOutPublish() throws Exception {
+    Path dir = Path.of("target", "outage-kafka-" + System.nanoTime());
+    EmbeddedKafka kafka = new EmbeddedKafka(0, dir).start();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic("late", 1, (short) 1))).all().get();
+    }
+    // The probe is slow on purpose: the publish must reach the producer, not be refused up front.
+    JsonObject overrides = new JsonObject()
+        .put("publish", new JsonObject().put("timeoutMs", PUBLISH_TIMEOUT_MS))
+        .put("health", new JsonObject().put("probeIntervalMs", 600_000));
+    try (TestGateway gw = TestGateway.start(kafka.bootstrapServers(), overrides)) {
+      String url = gw.url("/topics/late/records");
+      assertEquals(200, Http.postJson(url, new JsonObject().put("value", "before")).status());
+      kafka.stop();
+      Http.Response timedOut = Http.postJson(url, new JsonObject().put("value", "late"), "Idempotency-Key", "late-1");
+      assertProblem(timedOut, 503);
+      kafka.start();
+      Http.Response[] replay = new Http.Response[1];
+      Awaits.until("the retry answers the first attempt's real outcome", Duration.ofSeconds(60), () -> {
+        replay[0] = Http.postJson(url, new JsonObject().put("value", "late"), "Idempotency-Key", "late-1");
+        return replay[0].status() == 200;
+      });
+      assertEquals(1L, replay[0].json().getJsonArray("results").getJsonObject(0).getLong("offset"),
+          "the record the first attempt handed to Kafka");
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        long end = admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition("late", 0),
+            org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get().values().iterator().next().offset();
+        assertEquals(2L, end, "written once, although the client sent it twice");
+      }
+    } finally {
+      kafka.stop();
+    }
+  }
 }
