@@ -7,6 +7,7 @@ import io.tidegate.http.IdempotencyCache;
 import io.tidegate.kafka.GroupService;
 import io.tidegate.kafka.HistoryReader;
 import io.tidegate.kafka.KafkaClients;
+import io.tidegate.kafka.PublishService;
 import io.tidegate.kafka.Publisher;
 import io.tidegate.kafka.TopicService;
 import io.tidegate.metrics.Metrics;
@@ -16,6 +17,10 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.Counter;
+import io.tidegate.kafka.LiveFeed;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
@@ -50,15 +55,28 @@ public final class Gateway {
     TopicService topics = new TopicService(vertx, admin, config.kafka());
     KafkaHealth health = new KafkaHealth(vertx, admin, config.health().probeInterval(), config.health().probeTimeout());
     health.start(vertx.getOrCreateContext());
+    AtomicInteger sessions = new AtomicInteger();
+    io.micrometer.core.instrument.Gauge.builder("tidegate.ws.sessions", sessions, AtomicInteger::get)
+        .description("Open WebSocket sessions").register(metrics.registry());
+    Publisher publisher = new Publisher(vertx, producer, config.publish().timeout(), metrics.registry());
     Services services = new Services(
         config,
-        new Publisher(vertx, producer, config.publish().timeout(), metrics.registry()),
+        publisher,
+        new PublishService(publisher, topics, health),
         topics,
         new GroupService(vertx, admin, topics),
         new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(), config.kafka().requestTimeout()),
         health,
         new IdempotencyCache(config.publish().idempotencyMaxEntries(), config.publish().idempotencyWindow()),
-        metrics);
+        metrics,
+        clients,
+        new LiveFeed(clients, metrics.registry()),
+        vertx.createSharedWorkerExecutor("tidegate-catchup", 4),
+        new Semaphore(config.ws().maxCatchUps()),
+        sessions,
+        Counter.builder("tidegate.ws.closed.slow").description("Sockets closed with 1013 for exceeding their budget")
+            .register(metrics.registry()));
+    services.feed().start();
     Gateway gateway = new Gateway(vertx, services, admin);
     return gateway.deployHttp().map(gateway);
   }
@@ -107,7 +125,9 @@ public final class Gateway {
         .eventually(() -> {
           services.health().stop();
           services.history().close();
+          services.catchUpWorkers().close();
           return vertx.executeBlocking(() -> {
+            services.feed().close();
             services.publisher().close(timeout.dividedBy(2));
             admin.close(Duration.ofSeconds(2));
             services.metrics().close();

@@ -30,7 +30,7 @@ public final class ConfigParser {
       ProducerConfig.BATCH_SIZE_CONFIG, "131072",
       ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
-  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "shutdown");
+  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "shutdown");
 
   private ConfigParser() {}
 
@@ -45,6 +45,7 @@ public final class ConfigParser {
         "historyMaxConcurrent", "historyMaxLimit"));
     r.onlyKeys("health", Set.of("probeIntervalMs", "probeTimeoutMs"));
     r.onlyKeys("shutdown", Set.of("timeoutMs"));
+    r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps"));
 
     int cores = Runtime.getRuntime().availableProcessors();
     var http = new TidegateConfig.Http(
@@ -79,8 +80,13 @@ public final class ConfigParser {
         Duration.ofMillis(r.integer("health.probeIntervalMs", 2000, 100, 600_000)),
         Duration.ofMillis(r.integer("health.probeTimeoutMs", 2000, 100, 600_000)));
 
+    var ws = new TidegateConfig.Ws(
+        (int) r.integer("ws.maxFrameBytes", 1024 * 1024, 128, 64 * 1024 * 1024),
+        (int) r.integer("ws.budgetBytes", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+        (int) r.integer("ws.maxCatchUps", 64, 1, 10_000));
+
     Duration shutdown = Duration.ofMillis(r.integer("shutdown.timeoutMs", 15_000, 0, 600_000));
-    return new TidegateConfig(http, kafka, embedded, publish, health, shutdown);
+    return new TidegateConfig(http, kafka, embedded, publish, health, ws, shutdown);
   }
 
   private static Map<String, String> producer(Reader r) {

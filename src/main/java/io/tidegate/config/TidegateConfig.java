@@ -21,7 +21,15 @@ public record TidegateConfig(
     Embedded embedded,
     Publish publish,
     Health health,
+    Ws ws,
     Duration shutdownTimeout) {
+
+  /**
+   * @param maxFrameBytes largest frame a client may send; larger closes the socket with 1009
+   * @param budgetBytes   outbound bytes a socket may have queued; more closes it with 1013
+   * @param maxCatchUps   subscriptions reading the past at once (each holds a Kafka consumer)
+   */
+  public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps) {}
 
   /**
    * @param host         interface to bind

@@ -35,6 +35,8 @@ public final class HttpVerticle extends VerticleBase {
         .setHost(cfg.http().host())
         .setPort(port)
         .setCompressionSupported(true)
+        .setMaxWebSocketFrameSize(cfg.ws().maxFrameBytes())
+        .setMaxWebSocketMessageSize(cfg.ws().maxFrameBytes())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server.requestHandler(router).listen();
   }
@@ -56,8 +58,7 @@ public final class HttpVerticle extends VerticleBase {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes())
         .setPreallocateBodyBuffer(true);
 
-    var publish = new PublishEndpoint(vertx, services.publisher(), services.topics(), services.health(),
-        services.idempotency(), cfg.publish().timeout());
+    var publish = new PublishEndpoint(vertx, services.publishing(), services.idempotency(), cfg.publish().timeout());
     var topics = new TopicEndpoint(services.topics(), services.history(), cfg.publish());
     var groups = new GroupEndpoint(services.groups());
 
@@ -70,6 +71,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/topics").handler(topics::list);
     router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
     router.get("/groups").handler(groups::list);
+    router.get("/ws").handler(new io.tidegate.ws.WsEndpoint(context, services)::handle);
 
     HealthCheckHandler live = HealthCheckHandler.create(vertx)
         .register("event-loop", p -> p.complete(Status.OK()));

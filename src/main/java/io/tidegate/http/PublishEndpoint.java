@@ -1,13 +1,11 @@
 package io.tidegate.http;
 
 import io.tidegate.error.ApiError;
-import io.tidegate.health.KafkaHealth;
-import io.tidegate.kafka.Publisher;
+import io.tidegate.kafka.PublishService;
+import io.tidegate.kafka.PublishService.Submission;
 import io.tidegate.kafka.Publisher.Ack;
 import io.tidegate.kafka.Publisher.Failed;
 import io.tidegate.kafka.Publisher.Outcome;
-import io.tidegate.kafka.TopicInfo;
-import io.tidegate.kafka.TopicService;
 import io.tidegate.record.PublishRecord;
 import io.tidegate.record.RecordParser;
 import io.tidegate.record.TopicNames;
@@ -31,18 +29,13 @@ final class PublishEndpoint {
   private static final int MAX_IDEMPOTENCY_KEY = 255;
 
   private final Vertx vertx;
-  private final Publisher publisher;
-  private final TopicService topics;
-  private final KafkaHealth health;
+  private final PublishService publishing;
   private final IdempotencyCache idempotency;
   private final Duration timeout;
 
-  PublishEndpoint(Vertx vertx, Publisher publisher, TopicService topics, KafkaHealth health,
-                  IdempotencyCache idempotency, Duration timeout) {
+  PublishEndpoint(Vertx vertx, PublishService publishing, IdempotencyCache idempotency, Duration timeout) {
     this.vertx = vertx;
-    this.publisher = publisher;
-    this.topics = topics;
-    this.health = health;
+    this.publishing = publishing;
     this.idempotency = idempotency;
     this.timeout = timeout;
   }
@@ -83,7 +76,7 @@ final class PublishEndpoint {
       throw ApiError.badRequest("Idempotency-Key must hold 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
     }
     if (idemKey == null || !idempotency.enabled()) {
-      Submission s = publishChecked(topic, records);
+      Submission s = publishing.submit(topic, records);
       respond(ctx, async ? s.handedOver() : s.outcomes().mapEmpty(), s.outcomes(), async);
       return;
     }
@@ -100,7 +93,7 @@ final class PublishEndpoint {
       respond(ctx, first.outcomes().mapEmpty(), first.outcomes(), async);
       return;
     }
-    Submission s = publishChecked(topic, records);
+    Submission s = publishing.submit(topic, records);
     s.outcomes().onComplete(ar -> {
       if (ar.failed() || ar.result().stream().noneMatch(o -> o instanceof Ack)) {
         idempotency.forget(cacheKey, entry); // nothing written: a retry must publish
@@ -108,48 +101,6 @@ final class PublishEndpoint {
       mine.handle(ar);
     });
     respond(ctx, async ? s.handedOver() : s.outcomes().mapEmpty(), s.outcomes(), async);
-  }
-
-  /**
-   * A publish under way.
-   *
-   * @param handedOver succeeds once the records passed every check and went to the producer
-   * @param outcomes   Kafka's answer for every record
-   */
-  private record Submission(Future<Void> handedOver, Future<List<Outcome>> outcomes) {}
-
-  /** Fails fast while Kafka is down, checks topic and partitions, then sends. */
-  private Submission publishChecked(String topic, List<PublishRecord> records) {
-    if (!health.isUp()) {
-      Future<List<Outcome>> down = Future.failedFuture(
-          ApiError.unavailable("Kafka is not reachable from the gateway", health.retryAfterSeconds()));
-      return new Submission(down.mapEmpty(), down);
-    }
-    Promise<Void> handedOver = Promise.promise();
-    Future<List<Outcome>> outcomes = topics.lookupOrCreate(topic)
-        .compose(info -> partitionsInRange(info, records) ? Future.succeededFuture(info) : topics.refresh(topic))
-        .compose(info -> {
-          for (int i = 0; i < records.size(); i++) {
-            Integer p = records.get(i).partition();
-            if (p != null && p >= info.partitions()) {
-              return Future.failedFuture(ApiError.invalidRecord(records.size() == 1 ? -1 : i, "partition " + p
-                  + " does not exist (topic '" + topic + "' has " + info.partitions() + ")"));
-            }
-          }
-          handedOver.complete();
-          return publisher.send(topic, records);
-        });
-    outcomes.onFailure(handedOver::tryFail);
-    return new Submission(handedOver.future(), outcomes);
-  }
-
-  private static boolean partitionsInRange(TopicInfo info, List<PublishRecord> records) {
-    for (PublishRecord r : records) {
-      if (r.partition() != null && r.partition() >= info.partitions()) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

@@ -1,0 +1,110 @@
+package io.tidegate.ws;
+
+import io.tidegate.kafka.FeedRecord;
+import io.tidegate.kafka.LiveFeed;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One event loop's share of the live feed: the sockets of this loop by topic, and the next offset the feed
+ * will deliver here for each partition. Runs only on its event loop, so it needs no locks.
+ */
+final class Fanout implements LiveFeed.Sink {
+  private static final int WRITES_PER_SLICE = 8192;
+
+  private final io.vertx.core.Context context;
+
+  Fanout(io.vertx.core.Context context) {
+    this.context = context;
+  }
+
+  private final Map<TopicPartition, Long> liveNext = new HashMap<>();
+  /** Copy-on-write arrays: delivery iterates without allocating, and may close (unregister) as it goes. */
+  private final Map<String, WsSession[]> byTopic = new HashMap<>();
+  private static final WsSession[] NONE = new WsSession[0];
+
+  void register(String topic, WsSession session) {
+    Set<WsSession> set = new LinkedHashSet<>(List.of(byTopic.getOrDefault(topic, NONE)));
+    set.add(session);
+    byTopic.put(topic, set.toArray(NONE));
+  }
+
+  void unregister(String topic, WsSession session) {
+    WsSession[] current = byTopic.get(topic);
+    if (current == null) {
+      return;
+    }
+    Set<WsSession> set = new LinkedHashSet<>(List.of(current));
+    set.remove(session);
+    if (set.isEmpty()) {
+      byTopic.remove(topic);
+    } else {
+      byTopic.put(topic, set.toArray(NONE));
+    }
+  }
+
+  /** The next offset the live feed will deliver on this loop, or null while the partition is not read. */
+  Long liveNext(TopicPartition tp) {
+    return liveNext.get(tp);
+  }
+
+  Map<Integer, Long> livePositions(String topic) {
+    Map<Integer, Long> out = new HashMap<>();
+    liveNext.forEach((tp, o) -> {
+      if (tp.topic().equals(topic)) {
+        out.put(tp.partition(), o);
+      }
+    });
+    return out;
+  }
+
+  @Override
+  public void partitionStarted(TopicPartition tp, long offset) {
+    liveNext.put(tp, offset);
+    for (WsSession s : sessions(tp.topic())) {
+      s.partitionStarted(tp, offset);
+    }
+  }
+
+  @Override
+  public void partitionsStopped(Set<TopicPartition> tps) {
+    tps.forEach(liveNext::remove);
+  }
+
+  /**
+   * Writes the batch to this loop's sockets in slices of about {@link #WRITES_PER_SLICE} socket writes,
+   * yielding the event loop between slices so that a large batch to many sockets never holds it for long.
+   */
+  @Override
+  public void records(List<FeedRecord> batch, Runnable taken) {
+    deliverFrom(batch, 0, taken);
+  }
+
+  private void deliverFrom(List<FeedRecord> batch, int from, Runnable taken) {
+    int writes = 0;
+    int i = from;
+    while (i < batch.size()) {
+      FeedRecord r = batch.get(i++);
+      WsSession[] targets = sessions(r.topic());
+      for (WsSession s : targets) {
+        s.deliverLive(r);
+      }
+      liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+      writes += targets.length + 1;
+      if (writes >= WRITES_PER_SLICE && i < batch.size()) {
+        int next = i;
+        context.runOnContext(v -> deliverFrom(batch, next, taken));
+        return;
+      }
+    }
+    taken.run();
+  }
+
+  private WsSession[] sessions(String topic) {
+    return byTopic.getOrDefault(topic, NONE);
+  }
+}

@@ -1,0 +1,24 @@
+package io.tidegate.ws;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** One topic a socket subscribed to, and where it stands on each partition. Used on the socket's event loop only. */
+final class Subscription {
+  final String id;
+  final String topic;
+  final RecordFilter filter;
+  /** The next offset to deliver, per partition. */
+  final Map<Integer, Long> next = new HashMap<>();
+  /** Partitions that start later start at the live position. */
+  final boolean latest;
+  /** Set while the subscription reads the past; null once it rides the live feed. */
+  CatchUpReader catchUp;
+
+  Subscription(String id, String topic, RecordFilter filter, boolean latest) {
+    this.id = id;
+    this.topic = topic;
+    this.filter = filter;
+    this.latest = latest;
+  }
+}

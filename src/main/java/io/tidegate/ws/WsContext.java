@@ -1,0 +1,27 @@
+package io.tidegate.ws;
+
+import io.micrometer.core.instrument.Counter;
+import io.tidegate.config.TidegateConfig;
+import io.tidegate.kafka.KafkaClients;
+import io.tidegate.kafka.LiveFeed;
+import io.tidegate.kafka.PublishService;
+import io.tidegate.kafka.TopicService;
+import io.vertx.core.Context;
+import io.vertx.core.WorkerExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What the sockets of one event loop share: that loop's fan-out, and the gateway-wide services. */
+record WsContext(
+    Context context,
+    Fanout fanout,
+    TidegateConfig.Ws config,
+    long publishTimeoutMs,
+    LiveFeed feed,
+    TopicService topics,
+    PublishService publishing,
+    KafkaClients clients,
+    WorkerExecutor catchUpWorkers,
+    Semaphore catchUps,
+    AtomicInteger sessions,
+    Counter slowClosed) {}

@@ -1,0 +1,32 @@
+package io.tidegate.ws;
+
+import io.tidegate.Services;
+import io.tidegate.http.Problems;
+import io.vertx.core.Context;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code /ws}: upgrades to a WebSocket and gives it a session on this event loop. */
+public final class WsEndpoint {
+  private final WsContext wsContext;
+  private final Services services;
+
+  /** Call on the event loop that will serve these sockets (in the HTTP verticle's start). */
+  public WsEndpoint(Context context, Services services) {
+    this.services = services;
+    Fanout fanout = new Fanout(context);
+    services.feed().addSink(context, fanout);
+    this.wsContext = new WsContext(context, fanout, services.config().ws(),
+        services.config().publish().timeout().toMillis(), services.feed(), services.topics(),
+        services.publishing(), services.clients(), services.catchUpWorkers(), services.catchUps(),
+        services.wsSessions(), services.slowClosed());
+  }
+
+  public void handle(RoutingContext ctx) {
+    ctx.request().toWebSocket()
+        .onSuccess(ws -> {
+          services.wsSessions().incrementAndGet();
+          new WsSession(ws, wsContext);
+        })
+        .onFailure(e -> Problems.send(ctx, e));
+  }
+}
