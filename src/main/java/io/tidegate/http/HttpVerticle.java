@@ -20,6 +20,7 @@ public final class HttpVerticle extends VerticleBase {
   private final Services services;
   private final int port;
   private HttpServer server;
+  private io.tidegate.ws.WsEndpoint ws;
 
   /** @param port the port to bind; 0 picks a free one (then deploy further instances with the port it got) */
   public HttpVerticle(Services services, int port) {
@@ -44,8 +45,11 @@ public final class HttpVerticle extends VerticleBase {
   /** Stops accepting, lets in-flight requests finish (bounded by the shutdown timeout). */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(Duration.ofMillis(
-        Math.max(1, services.config().shutdownTimeout().toMillis() / 2)));
+    if (server == null) {
+      return Future.succeededFuture();
+    }
+    Duration grace = Duration.ofMillis(Math.max(1, services.config().shutdownTimeout().toMillis() / 2));
+    return ws.closeAll().eventually(() -> server.shutdown(grace));
   }
 
   public int actualPort() {
@@ -71,7 +75,8 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/topics").handler(topics::list);
     router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
     router.get("/groups").handler(groups::list);
-    router.get("/ws").handler(new io.tidegate.ws.WsEndpoint(context, services)::handle);
+    ws = new io.tidegate.ws.WsEndpoint(context, services);
+    router.get("/ws").handler(ws::handle);
 
     HealthCheckHandler live = HealthCheckHandler.create(vertx)
         .register("event-loop", p -> p.complete(Status.OK()));

@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 public final class WsEndpoint {
   private final WsContext wsContext;
   private final Services services;
+  private final java.util.Set<io.vertx.core.http.ServerWebSocket> open = new java.util.HashSet<>();
 
   /** Call on the event loop that will serve these sockets (in the HTTP verticle's start). */
   public WsEndpoint(Context context, Services services) {
@@ -25,8 +26,18 @@ public final class WsEndpoint {
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           services.wsSessions().incrementAndGet();
-          new WsSession(ws, wsContext);
+          open.add(ws);
+          new WsSession(ws, wsContext, () -> open.remove(ws));
         })
         .onFailure(e -> Problems.send(ctx, e));
+  }
+
+  /** Shutdown: every socket of this event loop is told 1001 (going away) before the listener stops. */
+  public io.vertx.core.Future<Void> closeAll() {
+    java.util.List<io.vertx.core.Future<Void>> closing = new java.util.ArrayList<>();
+    for (io.vertx.core.http.ServerWebSocket ws : java.util.List.copyOf(open)) {
+      closing.add(ws.close((short) 1001, "going away"));
+    }
+    return io.vertx.core.Future.join(closing).mapEmpty();
   }
 }

@@ -43,9 +43,12 @@ final class WsSession {
   private boolean closed;
   private boolean cleanedUp;
 
-  WsSession(ServerWebSocket ws, WsContext context) {
+  private final Runnable onClose;
+
+  WsSession(ServerWebSocket ws, WsContext context, Runnable onClose) {
     this.ws = ws;
     this.c = context;
+    this.onClose = onClose;
     ws.setWriteQueueMaxSize(context.config().budgetBytes());
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, ApiError.badRequest("frames are JSON text, one object per frame")));
@@ -56,7 +59,7 @@ final class WsSession {
       }
     });
     ws.closeHandler(v -> cleanUp());
-    // On server shutdown Vert.x closes sockets with 1001 (going away) itself.
+    // On shutdown the endpoint closes every socket with 1001 before the listener stops (WsEndpoint.closeAll).
   }
 
   // ---- client to gateway ----
@@ -438,6 +441,7 @@ final class WsSession {
       return;
     }
     cleanedUp = true;
+    onClose.run();
     for (String topic : new ArrayList<>(subs.keySet())) {
       drop(topic);
     }

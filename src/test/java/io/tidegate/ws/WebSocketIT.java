@@ -278,4 +278,15 @@ class WebSocketIT {
       assertEquals(deliveredBefore, resumeTotal, "resume offsets follow exactly what was delivered");
     }
   }
+
+  @Test
+  void stoppingTheGatewayClosesSocketsWith1001() {
+    TestGateway own = TestGateway.start();
+    WsClient c = WsClient.connect(clients, own);
+    c.send(new JsonObject().put("type", "ping").put("id", "p"));
+    c.awaitType("pong", "p");
+    own.close();
+    Awaits.until("the socket is closed", () -> c.closeCode() != null);
+    assertEquals((short) 1001, c.closeCode(), "going away");
+  }
 }
