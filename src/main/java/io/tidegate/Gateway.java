@@ -67,7 +67,7 @@ public final class Gateway {
         new GroupService(vertx, admin, topics),
         new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(), config.kafka().requestTimeout()),
         health,
-        new IdempotencyCache(config.publish().idempotencyMaxEntries(), config.publish().idempotencyWindow()),
+        new IdempotencyCache(config.publish().idempotencyMaxRecords(), config.publish().idempotencyWindow()),
         metrics,
         clients,
         new LiveFeed(clients, metrics.registry()),

@@ -41,7 +41,7 @@ public final class ConfigParser {
     r.onlyKeys("kafka", Set.of("bootstrapServers", "autoCreateTopics", "defaultPartitions",
         "defaultReplicationFactor", "requestTimeoutMs", "producer", "consumer", "admin"));
     r.onlyKeys("embedded", Set.of("port", "dataDir"));
-    r.onlyKeys("publish", Set.of("timeoutMs", "idempotencyMaxEntries", "idempotencyWindowSeconds",
+    r.onlyKeys("publish", Set.of("timeoutMs", "idempotencyMaxRecords", "idempotencyWindowSeconds",
         "historyMaxConcurrent", "historyMaxLimit"));
     r.onlyKeys("health", Set.of("probeIntervalMs", "probeTimeoutMs"));
     r.onlyKeys("shutdown", Set.of("timeoutMs"));
@@ -71,7 +71,7 @@ public final class ConfigParser {
 
     var publish = new TidegateConfig.Publish(
         Duration.ofMillis(r.integer("publish.timeoutMs", 10_000, 100, 600_000)),
-        r.integer("publish.idempotencyMaxEntries", 100_000, 0, 100_000_000),
+        r.integer("publish.idempotencyMaxRecords", 100_000, 0, 100_000_000),
         Duration.ofSeconds(r.integer("publish.idempotencyWindowSeconds", 300, 1, 7 * 24 * 3600)),
         (int) r.integer("publish.historyMaxConcurrent", 8, 1, 1024),
         (int) r.integer("publish.historyMaxLimit", 1000, 1, 100_000));

@@ -67,14 +67,14 @@ public record TidegateConfig(
 
   /**
    * @param timeout             longest wait for Kafka's acknowledgement before answering 503
-   * @param idempotencyMaxEntries how many Idempotency-Key results are remembered at most
+   * @param idempotencyMaxRecords records whose Idempotency-Key results are remembered at most (weighed per record)
    * @param idempotencyWindow   how long an Idempotency-Key result is remembered
    * @param historyMaxConcurrent history reads running at once; more answer 503
    * @param historyMaxLimit     largest page of history one request may ask for
    */
   public record Publish(
       Duration timeout,
-      long idempotencyMaxEntries,
+      long idempotencyMaxRecords,
       Duration idempotencyWindow,
       int historyMaxConcurrent,
       int historyMaxLimit) {}

@@ -8,22 +8,27 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Remembers, per topic and {@code Idempotency-Key}, the Kafka outcome of the first request, bounded in
- * entries and time (Caffeine evicts the oldest past the size limit and any entry past the window).
+ * Remembers, per topic and {@code Idempotency-Key}, the Kafka outcome of the first request, bounded by the
+ * number of records remembered (an entry weighs as many records as it published, so memory stays bounded
+ * however large the batches) and by time; Caffeine evicts past either limit.
  * A repeat gets the same outcome and publishes nothing. An attempt in which nothing was written is
  * forgotten, so that the client's retry publishes.
  */
 public final class IdempotencyCache {
 
   /** A first attempt: the hash of its body and the outcome of its records. */
-  public record Entry(long bodyHash, Future<List<Outcome>> outcomes) {}
+  public record Entry(long bodyHash, int records, Future<List<Outcome>> outcomes) {}
 
   private final Cache<String, Entry> cache;
   private final boolean enabled;
 
-  public IdempotencyCache(long maxEntries, Duration window) {
-    this.enabled = maxEntries > 0;
-    this.cache = Caffeine.newBuilder().maximumSize(Math.max(1, maxEntries)).expireAfterWrite(window).build();
+  public IdempotencyCache(long maxRecords, Duration window) {
+    this.enabled = maxRecords > 0;
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(Math.max(1, maxRecords))
+        .<String, Entry>weigher((key, entry) -> Math.max(1, entry.records()))
+        .expireAfterWrite(window)
+        .build();
   }
 
   public boolean enabled() {
@@ -45,6 +50,7 @@ public final class IdempotencyCache {
   }
 
   public long size() {
+    cache.cleanUp();
     return cache.estimatedSize();
   }
 }

@@ -83,7 +83,7 @@ final class PublishEndpoint {
     String cacheKey = IdempotencyCache.key(topic, idemKey);
     long hash = hash(ctx.request().path(), body);
     Promise<List<Outcome>> mine = Promise.promise();
-    IdempotencyCache.Entry entry = new IdempotencyCache.Entry(hash, mine.future());
+    IdempotencyCache.Entry entry = new IdempotencyCache.Entry(hash, records.size(), mine.future());
     IdempotencyCache.Entry first = idempotency.putIfAbsent(cacheKey, entry);
     if (first != null) {
       if (first.bodyHash() != hash) {

@@ -51,25 +51,25 @@ public final class KafkaClients {
 
   /** A group-less consumer for reading history (manual assignment, no commits). */
   public KafkaConsumer<byte[], byte[]> historyConsumer() {
-    Map<String, Object> p = new HashMap<>(config.consumer());
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "tidegate-history");
-    p.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
-    p.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
-    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return grouplessConsumer("tidegate-history", Map.of());
   }
 
-  /** The live feed's consumer: manual assignment, no group, no commits. */
+  /** The live feed's consumer: manual assignment, no group, no commits; short fetch waits for low latency. */
   public KafkaConsumer<byte[], byte[]> feedConsumer() {
-    Map<String, Object> p = new HashMap<>(config.consumer());
+    return grouplessConsumer("tidegate-feed", Map.of(
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000,
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20));
+  }
+
+  private KafkaConsumer<byte[], byte[]> grouplessConsumer(String clientId, Map<String, Object> defaults) {
+    Map<String, Object> p = new HashMap<>(defaults);
+    p.putAll(config.consumer());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "tidegate-feed");
-    p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-    p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+    p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    p.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+    p.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 }

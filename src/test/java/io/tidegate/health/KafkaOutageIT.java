@@ -28,13 +28,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class KafkaOutageIT {
   private static final int PUBLISH_TIMEOUT_MS = 2000;
 
+  /** A broker of this test's own (so it can be stopped), with one single-partition topic. */
+  private static EmbeddedKafka brokerWithTopic(String topic) throws Exception {
+    EmbeddedKafka kafka = new EmbeddedKafka(0, Path.of("target", "outage-kafka-" + System.nanoTime())).start();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    }
+    return kafka;
+  }
+
   @Test
   void publishAnswers503AndReadinessTurnsFalseWhileKafkaIsDownThenBothRecover() throws Exception {
-    Path dir = Path.of("target", "outage-kafka-" + System.nanoTime());
-    EmbeddedKafka kafka = new EmbeddedKafka(0, dir).start();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("outage", 1, (short) 1))).all().get();
-    }
+    EmbeddedKafka kafka = brokerWithTopic("outage");
     JsonObject overrides = new JsonObject()
         .put("publish", new JsonObject().put("timeoutMs", PUBLISH_TIMEOUT_MS))
         .put("kafka", new JsonObject().put("requestTimeoutMs", 1000));
@@ -74,11 +79,7 @@ class KafkaOutageIT {
 
   @Test
   void aRetryWithTheSameIdempotencyKeyAnswersTheLateOutcomeOfATimedOutPublish() throws Exception {
-    Path dir = Path.of("target", "outage-kafka-" + System.nanoTime());
-    EmbeddedKafka kafka = new EmbeddedKafka(0, dir).start();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic("late", 1, (short) 1))).all().get();
-    }
+    EmbeddedKafka kafka = brokerWithTopic("late");
     // The probe is slow on purpose: the publish must reach the producer, not be refused up front.
     JsonObject overrides = new JsonObject()
         .put("publish", new JsonObject().put("timeoutMs", PUBLISH_TIMEOUT_MS))
