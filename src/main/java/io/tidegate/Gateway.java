@@ -121,7 +121,14 @@ public final class Gateway {
     for (String id : deployments) {
       undeploys.add(vertx.undeploy(id));
     }
+    // Listeners get half the time; a client that stopped reading must not hold the rest of the stop hostage.
+    long listenersMs = Math.max(1000, timeout.toMillis() / 2 + 1000);
     return Future.join(undeploys)
+        .timeout(listenersMs, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .recover(e -> {
+          LOG.warn("HTTP listeners did not stop within {} ms ({}); going on with the shutdown", listenersMs, e.getMessage());
+          return Future.succeededFuture();
+        })
         .eventually(() -> {
           services.health().stop();
           services.history().close();

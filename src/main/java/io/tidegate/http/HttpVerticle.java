@@ -49,7 +49,8 @@ public final class HttpVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     Duration grace = Duration.ofMillis(Math.max(1, services.config().shutdownTimeout().toMillis() / 2));
-    return ws.closeAll().eventually(() -> server.shutdown(grace));
+    ws.closeAll();
+    return server.shutdown(grace);
   }
 
   public int actualPort() {
