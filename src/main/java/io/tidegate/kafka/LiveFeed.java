@@ -59,7 +59,13 @@ public final class LiveFeed implements AutoCloseable {
   private final List<Registered> sinks = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> wanted = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Runnable> changes = new ConcurrentLinkedQueue<>();
-  private final Set<TopicPartition> paused = ConcurrentHashMap.newKeySet();
+  /** Per topic, the sinks that have a subscriber able to take more records. */
+  private final Map<String, Set<Object>> readySinks = new HashMap<>();
+  /** Topics whose every subscriber is congested: their partitions are not fetched. */
+  private final Set<String> pausedTopics = ConcurrentHashMap.newKeySet();
+  private volatile boolean pausesChanged;
+  private final AtomicInteger pausedPartitions = new AtomicInteger();
+  private final io.micrometer.core.instrument.Counter pauses;
   private volatile boolean running = true;
   private volatile boolean consuming;
   private Thread thread;
@@ -71,6 +77,11 @@ public final class LiveFeed implements AutoCloseable {
         .description("Kafka consumers the live feed holds (one per gateway while any topic is wanted)").register(registry);
     Gauge.builder("tidegate.feed.topics", wanted, Map::size)
         .description("Topics the live feed reads").register(registry);
+    Gauge.builder("tidegate.feed.paused.partitions", pausedPartitions, AtomicInteger::get)
+        .description("Partitions not fetched because every subscriber of them is congested").register(registry);
+    pauses = io.micrometer.core.instrument.Counter.builder("tidegate.feed.pauses")
+        .description("Times a topic's fetch was paused because every subscriber of it was congested")
+        .register(registry);
   }
 
   public void start() {
@@ -110,11 +121,40 @@ public final class LiveFeed implements AutoCloseable {
     }
   }
 
-  /** Stops or resumes fetching one partition (every subscriber of it is over budget, or no longer). */
-  public void pause(TopicPartition tp, boolean pause) {
-    if (pause ? paused.add(tp) : paused.remove(tp)) {
-      changed();
+  /**
+   * A sink says whether it still has a subscriber of the topic that can take more records. While no sink
+   * has one, the topic's partitions are paused (the consumer keeps fetching every other partition).
+   */
+  public void congestion(String topic, Object sink, boolean congested) {
+    boolean change;
+    synchronized (readySinks) {
+      Set<Object> ready = readySinks.computeIfAbsent(topic, t -> new HashSet<>());
+      if (congested) {
+        ready.remove(sink);
+      } else {
+        ready.add(sink);
+      }
+      boolean pause = ready.isEmpty();
+      if (pause) {
+        readySinks.remove(topic);
+      }
+      change = pause ? pausedTopics.add(topic) : pausedTopics.remove(topic);
+      if (change && pause) {
+        pauses.increment();
+      }
     }
+    if (change) {
+      pausesChanged = true;
+      KafkaConsumer<byte[], byte[]> c = consumer;
+      if (c != null) {
+        c.wakeup();
+      }
+    }
+  }
+
+  /** Partitions currently paused because all their subscribers are congested. */
+  public int pausedPartitions() {
+    return pausedPartitions.get();
   }
 
   /** Kafka consumers held: 1 while any topic is read, else 0. */
@@ -164,6 +204,10 @@ public final class LiveFeed implements AutoCloseable {
         if (assigned.isEmpty()) {
           sleep(50);
           continue;
+        }
+        if (pausesChanged) {
+          pausesChanged = false;
+          applyPauses(assigned.keySet());
         }
         ConsumerRecords<byte[], byte[]> polled;
         try {
@@ -233,12 +277,19 @@ public final class LiveFeed implements AutoCloseable {
         broadcast(sink -> sink.partitionStarted(tp, position));
       }
     }
-    Set<TopicPartition> pause = new HashSet<>(paused);
-    pause.retainAll(target);
-    Set<TopicPartition> resume = new HashSet<>(target);
-    resume.removeAll(pause);
+    applyPauses(target);
+  }
+
+  /** Pauses the partitions of topics no subscriber can take more of, resumes the others; both are cheap. */
+  private void applyPauses(Set<TopicPartition> assignedNow) {
+    List<TopicPartition> pause = new ArrayList<>();
+    List<TopicPartition> resume = new ArrayList<>();
+    for (TopicPartition tp : assignedNow) {
+      (pausedTopics.contains(tp.topic()) ? pause : resume).add(tp);
+    }
     consumer.pause(pause);
     consumer.resume(resume);
+    pausedPartitions.set(pause.size());
   }
 
   private void dispatch(ConsumerRecords<byte[], byte[]> polled) {
@@ -281,6 +332,7 @@ public final class LiveFeed implements AutoCloseable {
       broadcast(sink -> sink.partitionsStopped(all));
     }
     assigned.clear();
+    pausedPartitions.set(0);
     try {
       consumer.close(Duration.ofSeconds(2));
     } catch (RuntimeException e) {

@@ -18,8 +18,9 @@ final class Fanout implements LiveFeed.Sink {
 
   private final io.vertx.core.Context context;
 
-  Fanout(io.vertx.core.Context context) {
+  Fanout(io.vertx.core.Context context, LiveFeed feed) {
     this.context = context;
+    this.feed = feed;
   }
 
   private final Map<TopicPartition, Long> liveNext = new HashMap<>();
@@ -27,9 +28,20 @@ final class Fanout implements LiveFeed.Sink {
   private final Map<String, WsSession[]> byTopic = new HashMap<>();
   private static final WsSession[] NONE = new WsSession[0];
 
+  private final LiveFeed feed;
+  /** Per topic: [subscribers here, of which congested]. */
+  private final Map<String, int[]> load = new HashMap<>();
+  /** Topics with at least one subscriber here that is not congested. */
+  private final Set<String> ready = new java.util.HashSet<>();
+
   void register(String topic, WsSession session) {
     Set<WsSession> set = new LinkedHashSet<>(List.of(byTopic.getOrDefault(topic, NONE)));
-    set.add(session);
+    if (set.add(session)) {
+      int[] l = load.computeIfAbsent(topic, t -> new int[2]);
+      l[0]++;
+      l[1] += session.congested() ? 1 : 0;
+      updateReady(topic);
+    }
     byTopic.put(topic, set.toArray(NONE));
   }
 
@@ -39,11 +51,39 @@ final class Fanout implements LiveFeed.Sink {
       return;
     }
     Set<WsSession> set = new LinkedHashSet<>(List.of(current));
-    set.remove(session);
+    if (set.remove(session)) {
+      int[] l = load.get(topic);
+      l[0]--;
+      l[1] -= session.congested() ? 1 : 0;
+      if (l[0] == 0) {
+        load.remove(topic);
+      }
+      updateReady(topic);
+    }
     if (set.isEmpty()) {
       byTopic.remove(topic);
     } else {
       byTopic.put(topic, set.toArray(NONE));
+    }
+  }
+
+  /** A session's queue crossed half its budget (or drained): counts for each of its topics. */
+  void congestion(WsSession session, Set<String> topics, boolean congested) {
+    for (String topic : topics) {
+      int[] l = load.get(topic);
+      if (l != null) {
+        l[1] += congested ? 1 : -1;
+        updateReady(topic);
+      }
+    }
+  }
+
+  /** Tells the feed when this loop no longer has (or has again) a subscriber of the topic that can take more. */
+  private void updateReady(String topic) {
+    int[] l = load.get(topic);
+    boolean now = l != null && l[0] > l[1];
+    if (now ? ready.add(topic) : ready.remove(topic)) {
+      feed.congestion(topic, this, !now);
     }
   }
 

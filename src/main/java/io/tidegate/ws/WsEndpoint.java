@@ -14,7 +14,7 @@ public final class WsEndpoint {
   /** Call on the event loop that will serve these sockets (in the HTTP verticle's start). */
   public WsEndpoint(Context context, Services services) {
     this.services = services;
-    Fanout fanout = new Fanout(context);
+    Fanout fanout = new Fanout(context, services.feed());
     services.feed().addSink(context, fanout);
     this.wsContext = new WsContext(context, fanout, services.config().ws(),
         services.config().publish().timeout().toMillis(), services.feed(), services.topics(),

@@ -42,6 +42,14 @@ final class WsSession {
   private final Map<String, Subscription> subs = new LinkedHashMap<>();
   private boolean closed;
   private boolean cleanedUp;
+  /** The outbound queue is past half the budget; cleared when it drains to a quarter. */
+  private boolean congested;
+  /** Bytes handed to the socket whose write has not completed yet (Vert.x's queue and Netty's together). */
+  private long queued;
+  private final long congestedAt;
+  private final long drainedAt;
+  /** Catch-up reads waiting for the socket to drain. */
+  private final List<Runnable> drainWaiters = new ArrayList<>();
 
   private final Runnable onClose;
 
@@ -49,7 +57,9 @@ final class WsSession {
     this.ws = ws;
     this.c = context;
     this.onClose = onClose;
-    ws.setWriteQueueMaxSize(context.config().budgetBytes());
+    // Past half its budget a socket is congested (the live feed may pause for it); it drains at a quarter.
+    congestedAt = context.config().budgetBytes() / 2;
+    drainedAt = context.config().budgetBytes() / 4;
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, ApiError.badRequest("frames are JSON text, one object per frame")));
     ws.exceptionHandler(e -> {
@@ -358,9 +368,9 @@ final class WsSession {
       if (s.catchUp != reader || closed) {
         return;
       }
-      if (ws.writeQueueFull()) {
+      if (queued >= congestedAt) {
         int resumeAt = i;
-        ws.drainHandler(v -> deliverPast(s, reader, chunk, resumeAt));
+        whenDrained(() -> deliverPast(s, reader, chunk, resumeAt));
         return;
       }
       ConsumerRecord<byte[], byte[]> r = chunk.get(i);
@@ -370,14 +380,13 @@ final class WsSession {
       }
       s.next.put(r.partition(), r.offset() + 1);
       if (s.filter.matches(r)) {
-        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT,
-            Unpooled.wrappedBuffer(RecordEncoder.encode(r, "record")), true));
+        out(RecordEncoder.encode(r, "record"));
       }
     }
     if (reachedLive(s)) {
       endCatchUp(s);
-    } else if (ws.writeQueueFull()) {
-      ws.drainHandler(v -> readPast(s));
+    } else if (queued >= congestedAt) {
+      whenDrained(() -> readPast(s));
     } else {
       readPast(s);
     }
@@ -396,20 +405,68 @@ final class WsSession {
 
   // ---- writing ----
 
-  /** Writes shared, already encoded bytes as one text frame; over budget, the socket is closed with 1013. */
+  /**
+   * Writes shared, already encoded bytes as one text frame. Past half the budget the socket is congested;
+   * at the budget it is closed with 1013.
+   */
   private void write(byte[] frame) {
     if (closed) {
       return;
     }
-    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame), true));
-    if (ws.writeQueueFull()) {
-      tooSlow();
+    out(frame);
+    if (queued >= congestedAt) {
+      if (queued >= c.config().budgetBytes()) {
+        tooSlow();
+      } else {
+        setCongested(true);
+      }
+    }
+  }
+
+  /**
+   * Every frame goes out here, counted in {@link #queued} until its write completes (the kernel took it, or
+   * the socket closed). The frame wraps the shared bytes: nothing is copied per socket.
+   */
+  private void out(byte[] frame) {
+    int n = frame.length;
+    queued += n;
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame), true))
+        .onComplete(ar -> {
+          queued -= n;
+          if (congested && queued <= drainedAt) {
+            drained();
+          }
+        });
+  }
+
+  private void whenDrained(Runnable then) {
+    setCongested(true);
+    drainWaiters.add(then);
+  }
+
+  private void drained() {
+    setCongested(false);
+    if (!drainWaiters.isEmpty()) {
+      List<Runnable> waiting = List.copyOf(drainWaiters);
+      drainWaiters.clear();
+      waiting.forEach(Runnable::run);
+    }
+  }
+
+  boolean congested() {
+    return congested;
+  }
+
+  private void setCongested(boolean now) {
+    if (congested != now && !cleanedUp) {
+      congested = now;
+      c.fanout().congestion(this, subs.keySet(), now);
     }
   }
 
   private void send(JsonObject frame) {
     if (!closed) {
-      ws.writeTextMessage(frame.encode());
+      out(frame.toBuffer().getBytes());
     }
   }
 

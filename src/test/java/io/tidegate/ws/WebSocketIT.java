@@ -3,9 +3,11 @@ package io.tidegate.ws;
 import static io.tidegate.testing.KafkaTestClients.createTopic;
 import static io.tidegate.testing.KafkaTestClients.uniqueTopic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tidegate.kafka.LiveFeed;
 import io.tidegate.testing.Awaits;
 import io.tidegate.testing.GatewayIT;
 import io.tidegate.testing.Http;
@@ -276,6 +278,53 @@ class WebSocketIT {
       long deliveredBefore = slow.records().size();
       long resumeTotal = resume.getLong("0", 0L) + resume.getLong("1", 0L);
       assertEquals(deliveredBefore, resumeTotal, "resume offsets follow exactly what was delivered");
+      assertEquals(0.0, small.gateway().services().metrics().registry().get("tidegate.feed.pauses").counter().count(),
+          "one subscriber still read: the fetch was never paused for the slow one");
+    }
+  }
+
+  @Test
+  void whenEverySubscriberOfATopicIsCongestedItsFetchPausesAndNothingIsLost() {
+    String topic = uniqueTopic("ws-pause");
+    String other = uniqueTopic("ws-unpaused");
+    createTopic(topic, 2);
+    createTopic(other, 1);
+    int budget = 2 * 1024 * 1024;
+    try (TestGateway small = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("budgetBytes", budget)));
+         WsClient stalled = WsClient.connect(clients, small); WsClient elsewhere = WsClient.connect(clients, small)) {
+      stalled.send(subscribe("s", topic, "latest"));
+      elsewhere.send(subscribe("o", other, "latest"));
+      stalled.awaitType("subscribed", "s");
+      elsewhere.awaitType("subscribed", "o");
+      stalled.socket().pause(); // its only subscriber stops reading
+      String pad = "p".repeat(100);
+      int total = 0;
+      // about 16 MB of frames: far more than the budget plus what the kernel's socket buffers hold
+      for (int i = 0; i < 80; i++) {
+        JsonArray records = new JsonArray();
+        for (int j = 0; j < 1000; j++) {
+          records.add(new JsonObject().put("value", new JsonObject().put("n", total++).put("pad", pad)));
+        }
+        assertEquals(200, Http.postJson(small.url("/topics/" + topic + "/records"), new JsonObject().put("records", records)).status());
+      }
+      LiveFeed feed = small.gateway().services().feed();
+      try {
+        Awaits.until("the topic's two partitions are paused", () -> feed.pausedPartitions() == 2);
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + " (paused " + feed.pausedPartitions() + ", closed " + stalled.closeCode()
+            + ", received " + stalled.records().size() + ")", e);
+      }
+      // the other topic is still fetched
+      assertEquals(200, Http.postJson(small.url("/topics/" + other + "/records"),
+          new JsonObject().put("records", new JsonArray().add(new JsonObject().put("value", 1)))).status());
+      elsewhere.awaitRecords(1);
+      assertNull(stalled.closeCode(), "a paused fetch keeps the congested socket within its budget: not closed");
+
+      stalled.socket().resume();
+      stalled.awaitRecords(total);
+      assertExactlyOnceInOrder(stalled.records(), total);
+      Awaits.until("the fetch resumed", () -> feed.pausedPartitions() == 0);
+      assertNull(stalled.closeCode());
     }
   }
 
