@@ -14,6 +14,9 @@ final class Subscription {
   final boolean latest;
   /** Set while the subscription reads the past; null once it rides the live feed. */
   CatchUpReader catchUp;
+  /** For {@code latest} before the feed stands on every partition: completed once it does. */
+  io.vertx.core.Promise<Void> positioned;
+  int partitions;
 
   Subscription(String id, String topic, RecordFilter filter, boolean latest) {
     this.id = id;

@@ -52,6 +52,8 @@ final class WsSession {
   private final List<Runnable> drainWaiters = new ArrayList<>();
 
   private final Runnable onClose;
+  /** How long a {@code latest} subscribe waits for the live feed to stand on every partition. */
+  private static final long POSITION_TIMEOUT_MS = 30_000;
 
   WsSession(ServerWebSocket ws, WsContext context, Runnable onClose) {
     this.ws = ws;
@@ -160,22 +162,30 @@ final class WsSession {
       tps.add(new TopicPartition(topic, p));
     }
     boolean latest = "latest".equals(from);
+    Map<Integer, Long> live = latest ? c.fanout().livePositions(topic) : Map.of();
+    if (latest && live.size() >= partitions) {
+      // the feed already reads every partition here: start where it stands
+      Subscription s = new Subscription(id, topic, filter, true);
+      s.next.putAll(live);
+      register(s);
+      return Future.succeededFuture();
+    }
     if (latest) {
-      Map<Integer, Long> live = c.fanout().livePositions(topic);
-      if (live.size() >= partitions) {
-        // the feed already reads every partition here: start where it stands
-        Subscription s = new Subscription(id, topic, filter, true);
-        s.next.putAll(live);
-        register(s);
-        return Future.succeededFuture();
-      }
+      // The feed is not positioned on every partition yet: ride it from where it starts, and say
+      // "subscribed" only once it stands on every partition, so that nothing published after that reply can
+      // be missed. No read of the past is needed.
+      Subscription s = new Subscription(id, topic, filter, true);
+      s.partitions = partitions;
+      io.vertx.core.Promise<Void> positioned = io.vertx.core.Promise.promise();
+      s.positioned = positioned;
+      s.next.putAll(live);
+      register(s);
+      long timer = c.context().owner().setTimer(POSITION_TIMEOUT_MS, t -> positioned.tryFail(ApiError.unavailable(
+          "the gateway could not start reading '" + topic + "' from Kafka in time; retry shortly", 1)));
+      return positioned.future().onComplete(ar -> c.context().owner().cancelTimer(timer));
     }
     Future<Map<Integer, Long>> start;
-    if (latest) {
-      // The feed is not positioned yet: start at Kafka's end now and catch up to the feed, so that nothing
-      // published after "subscribed" can fall between the two.
-      start = offsets(tps, OffsetSpec.latest());
-    } else if ("earliest".equals(from)) {
+    if ("earliest".equals(from)) {
       start = offsets(tps, OffsetSpec.earliest());
     } else if (from instanceof JsonObject f && f.getValue("timestamp") instanceof Number ts) {
       start = offsets(tps, OffsetSpec.forTimestamp(ts.longValue()))
@@ -322,6 +332,10 @@ final class WsSession {
     Subscription s = subs.get(tp.topic());
     if (s != null && s.latest) {
       s.next.putIfAbsent(tp.partition(), offset);
+      if (s.positioned != null && s.next.size() >= s.partitions) {
+        s.positioned.tryComplete();
+        s.positioned = null;
+      }
     }
   }
 
