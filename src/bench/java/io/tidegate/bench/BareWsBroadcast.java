@@ -17,11 +17,12 @@ import java.util.List;
 /**
  * The fan-out ceiling: a bare Vert.x WebSocket server (same transport, same number of event loops as the
  * gateway) that broadcasts pre-encoded frames shaped and sized like the gateway's record frames, as fast as
- * its slowest client takes them. No Kafka, no protocol: {@code GET /broadcast?seconds=S&valueBytes=B} starts
- * a broadcast on every event loop; every WebSocket connected to {@code /ws} gets every frame.
+ * its slowest client takes them. No Kafka, no protocol: {@code GET /broadcast?seconds=S&valueBytes=B&framesPerRound=F}
+ * starts a broadcast on every event loop; every WebSocket connected to {@code /ws} gets every frame.
  *
- * <p>Each event loop writes one frame to each of its sockets per round, encoded once for the round, and
+ * <p>Each event loop writes F frames to each of its sockets per round, each encoded once for the round, and
  * starts the next round at once unless a socket's write queue is full; then it waits for those to drain.
+ * Sockets get the same Netty flush consolidation as the gateway's, so F frames to a socket cost one flush.
  */
 public final class BareWsBroadcast {
   private BareWsBroadcast() {}
@@ -41,7 +42,8 @@ public final class BareWsBroadcast {
             .requestHandler(req -> {
               int seconds = Integer.parseInt(req.getParam("seconds", "10"));
               int valueBytes = Integer.parseInt(req.getParam("valueBytes", "200"));
-              loops.forEach(l -> l.context.runOnContext(v -> l.broadcast(seconds, valueBytes)));
+              int framesPerRound = Integer.parseInt(req.getParam("framesPerRound", "1"));
+              loops.forEach(l -> l.context.runOnContext(v -> l.broadcast(seconds, valueBytes, framesPerRound)));
               req.response().end("started on " + loops.size() + " event loops\n");
             })
             .listen(port);
@@ -57,18 +59,24 @@ public final class BareWsBroadcast {
     long offset;
     int waiting;
     byte[] pad;
+    int framesPerRound;
 
     Loop(Context context) {
       this.context = context;
     }
 
     void add(ServerWebSocket ws) {
+      // the same flush consolidation as the gateway's sockets
+      if (ws instanceof io.vertx.core.internal.http.WebSocketInternal wi) {
+        wi.channelHandlerContext().pipeline().addFirst(new io.netty.handler.flush.FlushConsolidationHandler(16, true));
+      }
       sockets.add(ws);
       ws.closeHandler(v -> sockets.remove(ws));
       ws.handler(b -> { });
     }
 
-    void broadcast(int seconds, int valueBytes) {
+    void broadcast(int seconds, int valueBytes, int framesPerRound) {
+      this.framesPerRound = framesPerRound;
       deadline = System.currentTimeMillis() + seconds * 1000L;
       String fill = "x".repeat(Math.max(0, valueBytes - "{\"n\":0,\"pad\":\"\"}".length()));
       pad = fill.getBytes(StandardCharsets.UTF_8);
@@ -80,13 +88,18 @@ public final class BareWsBroadcast {
       if (now >= deadline) {
         return;
       }
-      long o = offset++;
-      byte[] frame = ("{\"type\":\"record\",\"topic\":\"bare\",\"partition\":0,\"offset\":" + o + ",\"timestamp\":" + now
-          + ",\"key\":null,\"headers\":{},\"value\":{\"n\":0,\"pad\":\"" + new String(pad, StandardCharsets.UTF_8)
-          + "\"}}").getBytes(StandardCharsets.UTF_8);
+      byte[][] frames = new byte[framesPerRound][];
+      for (int f = 0; f < framesPerRound; f++) {
+        long o = offset++;
+        frames[f] = ("{\"type\":\"record\",\"topic\":\"bare\",\"partition\":0,\"offset\":" + o + ",\"timestamp\":" + now
+            + ",\"key\":null,\"headers\":{},\"value\":{\"n\":0,\"pad\":\"" + new String(pad, StandardCharsets.UTF_8)
+            + "\"}}").getBytes(StandardCharsets.UTF_8);
+      }
       List<ServerWebSocket> full = new ArrayList<>();
       for (ServerWebSocket ws : List.copyOf(sockets)) {
-        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame), true));
+        for (byte[] frame : frames) {
+          ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, Unpooled.wrappedBuffer(frame), true));
+        }
         if (ws.writeQueueFull()) {
           full.add(ws);
         }

@@ -115,31 +115,52 @@ final class Fanout implements LiveFeed.Sink {
     tps.forEach(liveNext::remove);
   }
 
+  /** One topic's records of a batch, and the sockets subscribed to it when the batch arrived. */
+  private record Work(WsSession[] sessions, List<FeedRecord> records) {}
+
   /**
-   * Writes the batch to this loop's sockets in slices of about {@link #WRITES_PER_SLICE} socket writes,
-   * yielding the event loop between slices so that a large batch to many sockets never holds it for long.
+   * Writes the batch to this loop's sockets, socket by socket: each socket gets all its records of the batch
+   * in one go, so that their frames leave in one flush. Works in slices of about {@link #WRITES_PER_SLICE}
+   * socket writes, yielding the event loop between slices so that a large batch to many sockets never holds
+   * it for long.
+   *
+   * <p>The live position moves past the whole batch before delivery starts: a socket that subscribes while
+   * the batch is being written starts after it, and a catch-up read that reaches the position reads the
+   * batch itself.
    */
   @Override
   public void records(List<FeedRecord> batch, Runnable taken) {
-    deliverFrom(batch, 0, taken);
+    Map<String, List<FeedRecord>> byTopicRecords = new java.util.LinkedHashMap<>();
+    for (FeedRecord r : batch) {
+      byTopicRecords.computeIfAbsent(r.topic(), t -> new java.util.ArrayList<>()).add(r);
+      liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+    }
+    List<Work> work = new java.util.ArrayList<>();
+    byTopicRecords.forEach((topic, records) -> {
+      WsSession[] targets = sessions(topic);
+      if (targets.length > 0) {
+        work.add(new Work(targets, records));
+      }
+    });
+    deliver(work, 0, 0, taken);
   }
 
-  private void deliverFrom(List<FeedRecord> batch, int from, Runnable taken) {
+  private void deliver(List<Work> work, int fromWork, int fromSession, Runnable taken) {
     int writes = 0;
-    int i = from;
-    while (i < batch.size()) {
-      FeedRecord r = batch.get(i++);
-      WsSession[] targets = sessions(r.topic());
-      for (WsSession s : targets) {
-        s.deliverLive(r);
+    int s = fromSession;
+    for (int w = fromWork; w < work.size(); w++) {
+      Work k = work.get(w);
+      for (; s < k.sessions().length; s++) {
+        k.sessions()[s].deliverLive(k.records());
+        writes += k.records().size();
+        if (writes >= WRITES_PER_SLICE && (s + 1 < k.sessions().length || w + 1 < work.size())) {
+          int nextWork = w;
+          int nextSession = s + 1;
+          context.runOnContext(v -> deliver(work, nextWork, nextSession, taken));
+          return;
+        }
       }
-      liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
-      writes += targets.length + 1;
-      if (writes >= WRITES_PER_SLICE && i < batch.size()) {
-        int next = i;
-        context.runOnContext(v -> deliverFrom(batch, next, taken));
-        return;
-      }
+      s = 0;
     }
     taken.run();
   }

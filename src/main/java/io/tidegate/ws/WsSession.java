@@ -339,18 +339,31 @@ final class WsSession {
     }
   }
 
-  void deliverLive(FeedRecord r) {
-    Subscription s = subs.get(r.topic());
+  /** The live feed's records of one topic, in order; each frame is the shared, already encoded one. */
+  void deliverLive(List<FeedRecord> records) {
+    Subscription s = subs.get(records.get(0).topic());
     if (s == null || s.catchUp != null || closed) {
       return;
     }
-    Long next = s.next.get(r.partition());
-    if (next != null && r.offset() < next) {
-      return; // already delivered (the catch-up read past this point)
+    for (FeedRecord r : records) {
+      if (closed) {
+        return;
+      }
+      Long next = s.next.get(r.partition());
+      if (next != null && r.offset() < next) {
+        continue; // already delivered (the catch-up read past this point)
+      }
+      s.next.put(r.partition(), r.offset() + 1);
+      if (s.filter.matches(r.record())) {
+        out(r.frame());
+        if (queued >= c.config().budgetBytes()) {
+          tooSlow();
+          return;
+        }
+      }
     }
-    s.next.put(r.partition(), r.offset() + 1);
-    if (s.filter.matches(r.record())) {
-      write(r.frame());
+    if (queued >= congestedAt) {
+      setCongested(true);
     }
   }
 
@@ -420,26 +433,12 @@ final class WsSession {
   // ---- writing ----
 
   /**
-   * Writes shared, already encoded bytes as one text frame. Past half the budget the socket is congested;
-   * at the budget it is closed with 1013.
-   */
-  private void write(byte[] frame) {
-    if (closed) {
-      return;
-    }
-    out(frame);
-    if (queued >= congestedAt) {
-      if (queued >= c.config().budgetBytes()) {
-        tooSlow();
-      } else {
-        setCongested(true);
-      }
-    }
-  }
-
-  /**
    * Every frame goes out here, counted in {@link #queued} until its write completes (the kernel took it, or
    * the socket closed). The frame wraps the shared bytes: nothing is copied per socket.
+   *
+   * <p>The live feed writes a socket's whole share of a batch at once; its frames leave in a few flushes
+   * (see {@link WsEndpoint}), each of which lets the kernel take what it can, so {@code queued} is what the
+   * client has not taken. Past half the budget the socket is congested; at the budget it is closed with 1013.
    */
   private void out(byte[] frame) {
     int n = frame.length;
