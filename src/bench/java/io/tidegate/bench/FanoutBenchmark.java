@@ -55,7 +55,8 @@ public final class FanoutBenchmark {
 
   private FanoutBenchmark(Map<String, String> a) {
     this.a = a;
-    this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
+        .setEventLoopPoolSize(Integer.parseInt(a.getOrDefault("client-loops", "2"))));
     this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
         .setMaxFrameSize(1 << 20).setConnectTimeout(60_000));
     this.bootstrap = a.getOrDefault("bootstrap", "127.0.0.1:9092");
@@ -140,7 +141,18 @@ public final class FanoutBenchmark {
         Map<Integer, Long> start = endOffsets(topic);
         gw.expect(start);
         PublishBenchmark.Gauge gauge = PublishBenchmark.Gauge.start(gatewayPid, gatewayHttp);
+        long self = ProcessHandle.current().pid();
+        long clientTicks0 = PublishBenchmark.Gauge.cpuTicks(self);
+        long[] machine0 = machineTicks();
+        long stepStart = System.nanoTime();
+        Recorder kafkaLatency = new Recorder(3);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread floor = new Thread(() -> kafkaFloor(topic, start, kafkaLatency, stop), "kafka-floor");
+        floor.start();
         Phase p = gw.measure(() -> produce(producer, topic, rate, seconds), seconds);
+        stop.set(true);
+        floor.join();
+        Histogram k = kafkaLatency.getIntervalHistogram();
         Map<Integer, Long> end = endOffsets(topic);
         long produced = 0;
         for (int part = 0; part < PARTITIONS; part++) {
@@ -149,11 +161,20 @@ public final class FanoutBenchmark {
         long expected = produced * gw.open();
         long tail = gw.awaitAll(end, expected, 20_000);
         String usage = gauge.stop();
+        double stepSecs = (System.nanoTime() - stepStart) / 1e9;
+        long[] machine1 = machineTicks();
+        usage += String.format(Locale.ROOT, "; clients %.2f cores; machine %.0f%% busy",
+            (PublishBenchmark.Gauge.cpuTicks(self) - clientTicks0) / 100.0 / stepSecs,
+            100.0 * (machine1[0] - machine0[0]) / Math.max(1, machine1[1] - machine0[1]));
         long lost = gw.lost(end);
         line = String.format(Locale.ROOT, "%-7d %-30s %10.0f %12.0f %8.1f %8.1f %8.1f %6d %6d %6.1f%%  %s", n,
             "gateway at " + share + " of ceiling", produced / (double) seconds, p.delivered / (double) seconds, p.p(50),
             p.p(99), p.p(99.9), lost, gw.dups.sum(), 100.0 * p.delivered / seconds / ceilingRate,
             usage + (gw.open() < n ? ", " + (n - gw.open()) + " sockets closed" : "") + (tail > 0 ? ", " + tail + " ms to drain" : ""));
+        System.out.println(line);
+        table.add(line);
+        line = String.format(Locale.ROOT, "%-7d %-30s %10s %12s %8.1f %8.1f %8.1f", n, "  kafka consumer, same records", "-", "-",
+            k.getValueAtPercentile(50) / 1000.0, k.getValueAtPercentile(99) / 1000.0, k.getValueAtPercentile(99.9) / 1000.0);
         System.out.println(line);
         table.add(line);
         if (lost > 0 || gw.dups.sum() > 0 || p.p(99) > 1000) {
@@ -388,6 +409,42 @@ public final class FanoutBenchmark {
       }
     }
     producer.flush();
+  }
+
+  /** Busy and total CPU ticks of the whole machine, from /proc/stat. */
+  private static long[] machineTicks() {
+    try {
+      String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long total = 0;
+      for (int i = 1; i < f.length; i++) {
+        total += Long.parseLong(f[i]);
+      }
+      long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+      return new long[] {total - idle, total};
+    } catch (Exception e) {
+      return new long[] {0, 1};
+    }
+  }
+
+  /** The floor: a plain Kafka consumer in this JVM reading the same records, timed the same way. */
+  private void kafkaFloor(String topic, Map<Integer, Long> start, Recorder latency, java.util.concurrent.atomic.AtomicBoolean stop) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrap);
+    props.put("fetch.max.wait.ms", 20); // as the gateway's feed
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+        props, new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        tps.add(new TopicPartition(topic, p));
+      }
+      consumer.assign(tps);
+      tps.forEach(tp -> consumer.seek(tp, start.get(tp.partition())));
+      while (!stop.get()) {
+        for (var r : consumer.poll(java.time.Duration.ofMillis(100))) {
+          latency.recordValue(Math.max(0, System.currentTimeMillis() - r.timestamp()) * 1000);
+        }
+      }
+    }
   }
 
   private Map<Integer, Long> endOffsets(String topic) throws Exception {

@@ -228,7 +228,7 @@ public final class PublishBenchmark {
       return String.format(Locale.ROOT, "%.2f cores / %s MB heap", cores, heapMb());
     }
 
-    private static long cpuTicks(long pid) {
+    static long cpuTicks(long pid) {
       if (pid < 0) {
         return 0;
       }
