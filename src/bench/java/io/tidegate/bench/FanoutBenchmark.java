@@ -134,7 +134,7 @@ public final class FanoutBenchmark {
       // Warm-up (not reported): the gateway's JIT compiles the fan-out path.
       produce(producer, topic, (int) Math.max(1, 0.25 * ceilingRate / n), Math.min(seconds, 10));
       gw.awaitAll(endOffsets(topic), 0, 20_000);
-      String[] shares = a.getOrDefault("shares", "0.25,0.5,0.75,1.0").split(",");
+      String[] shares = a.getOrDefault("shares", "0.02,0.1,0.25,0.5,1.0").split(",");
       for (String share : shares) {
         double deliveries = Double.parseDouble(share) * ceilingRate;
         int rate = (int) Math.max(1, Math.round(deliveries / n));
