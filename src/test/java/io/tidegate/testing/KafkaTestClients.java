@@ -33,6 +33,24 @@ public final class KafkaTestClients {
   public static void createTopic(String name, int partitions, Map<String, String> configs) {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
+      // The controller has the topic; wait until the broker serves every partition too (its metadata follows
+      // the controller's a little later, and until then it answers "unknown topic").
+      Map<TopicPartition, OffsetSpec> req = new java.util.HashMap<>();
+      for (int p = 0; p < partitions; p++) {
+        req.put(new TopicPartition(name, p), OffsetSpec.latest());
+      }
+      long deadline = System.currentTimeMillis() + 15_000;
+      while (true) {
+        try {
+          admin.listOffsets(req).all().get();
+          return;
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (System.currentTimeMillis() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50);
+        }
+      }
     } catch (Exception e) {
       throw new RuntimeException(e);
     }
