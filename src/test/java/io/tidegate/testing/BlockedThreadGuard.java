@@ -25,14 +25,14 @@ public final class BlockedThreadGuard implements BeforeEachCallback, AfterEachCa
 
   /** What the checker said since the last clear. */
   public static synchronized List<String> reports() {
-    synchronized (APPENDER.list) {
+    synchronized (APPENDER) { // the lock logback's AppenderBase.doAppend holds while it adds
       return APPENDER.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
           .map(ILoggingEvent::getFormattedMessage).toList();
     }
   }
 
   public static synchronized void clear() {
-    synchronized (APPENDER.list) {
+    synchronized (APPENDER) { // the lock logback's AppenderBase.doAppend holds while it adds
       APPENDER.list.clear();
     }
   }
