@@ -15,6 +15,8 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class Fanout implements LiveFeed.Sink {
   private static final int WRITES_PER_SLICE = 8192;
+  /** Frames per socket per pass: the most Netty's flush consolidation holds back (see WsEndpoint). */
+  private static final int FRAMES_PER_PASS = 16;
 
   private final io.vertx.core.Context context;
 
@@ -142,25 +144,43 @@ final class Fanout implements LiveFeed.Sink {
         work.add(new Work(targets, records));
       }
     });
-    deliver(work, 0, 0, taken);
+    deliver(work, 0, 0, 0, taken);
   }
 
-  private void deliver(List<Work> work, int fromWork, int fromSession, Runnable taken) {
+  /**
+   * Writes in passes: each pass gives every socket up to {@link #FRAMES_PER_PASS} frames of the topic (one
+   * flush), then yields, so the frames reach the kernel and the clients drain before the next pass. A large
+   * batch thus reaches a reading socket as a stream, not as one burst counted against its budget.
+   */
+  private void deliver(List<Work> work, int fromWork, int fromRecord, int fromSession, Runnable taken) {
     int writes = 0;
+    int w = fromWork;
+    int from = fromRecord;
     int s = fromSession;
-    for (int w = fromWork; w < work.size(); w++) {
+    while (w < work.size()) {
       Work k = work.get(w);
-      for (; s < k.sessions().length; s++) {
-        k.sessions()[s].deliverLive(k.records());
-        writes += k.records().size();
-        if (writes >= WRITES_PER_SLICE && (s + 1 < k.sessions().length || w + 1 < work.size())) {
-          int nextWork = w;
-          int nextSession = s + 1;
-          context.runOnContext(v -> deliver(work, nextWork, nextSession, taken));
+      int to = Math.min(from + FRAMES_PER_PASS, k.records().size());
+      List<FeedRecord> pass = k.records().subList(from, to);
+      while (s < k.sessions().length) {
+        k.sessions()[s++].deliverLive(pass);
+        writes += pass.size();
+        if (writes >= WRITES_PER_SLICE && s < k.sessions().length) {
+          int nw = w;
+          int nf = from;
+          int ns = s;
+          context.runOnContext(v -> deliver(work, nw, nf, ns, taken));
           return;
         }
       }
       s = 0;
+      if (to < k.records().size()) {
+        int nw = w;
+        int nf = to;
+        context.runOnContext(v -> deliver(work, nw, nf, 0, taken));
+        return;
+      }
+      w++;
+      from = 0;
     }
     taken.run();
   }
