@@ -58,6 +58,9 @@ public final class Gateway {
     AtomicInteger sessions = new AtomicInteger();
     io.micrometer.core.instrument.Gauge.builder("tidegate.ws.sessions", sessions, AtomicInteger::get)
         .description("Open WebSocket sessions").register(metrics.registry());
+    AtomicInteger sseSessions = new AtomicInteger();
+    io.micrometer.core.instrument.Gauge.builder("tidegate.sse.sessions", sseSessions, AtomicInteger::get)
+        .description("Open Server-Sent Events streams").register(metrics.registry());
     Publisher publisher = new Publisher(vertx, producer, config.publish().timeout(), metrics.registry());
     Services services = new Services(
         config,
@@ -74,7 +77,9 @@ public final class Gateway {
         vertx.createSharedWorkerExecutor("tidegate-catchup", 4),
         new Semaphore(config.ws().maxCatchUps()),
         sessions,
-        Counter.builder("tidegate.ws.closed.slow").description("Sockets closed with 1013 for exceeding their budget")
+        sseSessions,
+        Counter.builder("tidegate.ws.closed.slow")
+            .description("Sockets and SSE streams closed for exceeding their budget")
             .register(metrics.registry()));
     services.feed().start();
     Gateway gateway = new Gateway(vertx, services, admin);

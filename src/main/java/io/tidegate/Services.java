@@ -32,4 +32,5 @@ public record Services(
     WorkerExecutor catchUpWorkers,
     Semaphore catchUps,
     AtomicInteger wsSessions,
+    AtomicInteger sseSessions,
     Counter slowClosed) {}

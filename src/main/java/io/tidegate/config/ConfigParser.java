@@ -30,7 +30,7 @@ public final class ConfigParser {
       ProducerConfig.BATCH_SIZE_CONFIG, "131072",
       ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
-  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "shutdown");
+  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "sse", "shutdown");
 
   private ConfigParser() {}
 
@@ -46,6 +46,7 @@ public final class ConfigParser {
     r.onlyKeys("health", Set.of("probeIntervalMs", "probeTimeoutMs"));
     r.onlyKeys("shutdown", Set.of("timeoutMs"));
     r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps"));
+    r.onlyKeys("sse", Set.of("heartbeatSeconds"));
 
     int cores = Runtime.getRuntime().availableProcessors();
     var http = new TidegateConfig.Http(
@@ -85,8 +86,10 @@ public final class ConfigParser {
         (int) r.integer("ws.budgetBytes", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
         (int) r.integer("ws.maxCatchUps", 64, 1, 10_000));
 
+    var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
+
     Duration shutdown = Duration.ofMillis(r.integer("shutdown.timeoutMs", 15_000, 0, 600_000));
-    return new TidegateConfig(http, kafka, embedded, publish, health, ws, shutdown);
+    return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, shutdown);
   }
 
   private static Map<String, String> producer(Reader r) {

@@ -22,6 +22,7 @@ public record TidegateConfig(
     Publish publish,
     Health health,
     Ws ws,
+    Sse sse,
     Duration shutdownTimeout) {
 
   /**
@@ -30,6 +31,9 @@ public record TidegateConfig(
    * @param maxCatchUps   subscriptions reading the past at once (each holds a Kafka consumer)
    */
   public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps) {}
+
+  /** Server-Sent Events: a comment line every {@code heartbeat} keeps idle streams open through proxies. */
+  public record Sse(Duration heartbeat) {}
 
   /**
    * @param host         interface to bind

@@ -21,6 +21,7 @@ public final class HttpVerticle extends VerticleBase {
   private final int port;
   private HttpServer server;
   private io.tidegate.ws.WsEndpoint ws;
+  private io.tidegate.ws.SseEndpoint sse;
 
   /** @param port the port to bind; 0 picks a free one (then deploy further instances with the port it got) */
   public HttpVerticle(Services services, int port) {
@@ -50,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     Duration grace = Duration.ofMillis(Math.max(1, services.config().shutdownTimeout().toMillis() / 2));
     ws.closeAll();
+    sse.closeAll();
     return server.shutdown(grace);
   }
 
@@ -78,6 +80,8 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/groups").handler(groups::list);
     ws = new io.tidegate.ws.WsEndpoint(context, services);
     router.get("/ws").handler(ws::handle);
+    sse = new io.tidegate.ws.SseEndpoint(ws, services);
+    router.get("/events").handler(sse::handle);
 
     HealthCheckHandler live = HealthCheckHandler.create(vertx)
         .register("event-loop", p -> p.complete(Status.OK()));

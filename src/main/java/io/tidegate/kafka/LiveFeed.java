@@ -66,6 +66,7 @@ public final class LiveFeed implements AutoCloseable {
   private volatile boolean pausesChanged;
   private final AtomicInteger pausedPartitions = new AtomicInteger();
   private final io.micrometer.core.instrument.Counter pauses;
+  private final io.micrometer.core.instrument.Counter filterEvaluations;
   private volatile boolean running = true;
   private volatile boolean consuming;
   private Thread thread;
@@ -82,6 +83,9 @@ public final class LiveFeed implements AutoCloseable {
     pauses = io.micrometer.core.instrument.Counter.builder("tidegate.feed.pauses")
         .description("Times a topic's fetch was paused because every subscriber of it was congested")
         .register(registry);
+    filterEvaluations = io.micrometer.core.instrument.Counter.builder("tidegate.filter.evaluations")
+        .description("Filter evaluations on live records: one per record and distinct filter, however many "
+            + "subscriptions share the filter").register(registry);
   }
 
   public void start() {
@@ -295,7 +299,7 @@ public final class LiveFeed implements AutoCloseable {
   private void dispatch(ConsumerRecords<byte[], byte[]> polled) {
     List<FeedRecord> batch = new ArrayList<>(polled.count());
     for (ConsumerRecord<byte[], byte[]> r : polled) {
-      batch.add(new FeedRecord(r, RecordEncoder.encode(r, "record")));
+      batch.add(new FeedRecord(r, RecordEncoder.encode(r, "record"), filterEvaluations));
     }
     List<FeedRecord> shared = List.copyOf(batch);
     Semaphore taken = new Semaphore(0);

@@ -27,8 +27,8 @@ final class Fanout implements LiveFeed.Sink {
 
   private final Map<TopicPartition, Long> liveNext = new HashMap<>();
   /** Copy-on-write arrays: delivery iterates without allocating, and may close (unregister) as it goes. */
-  private final Map<String, WsSession[]> byTopic = new HashMap<>();
-  private static final WsSession[] NONE = new WsSession[0];
+  private final Map<String, StreamClient[]> byTopic = new HashMap<>();
+  private static final StreamClient[] NONE = new StreamClient[0];
 
   private final LiveFeed feed;
   /** Per topic: [subscribers here, of which congested]. */
@@ -36,8 +36,8 @@ final class Fanout implements LiveFeed.Sink {
   /** Topics with at least one subscriber here that is not congested. */
   private final Set<String> ready = new java.util.HashSet<>();
 
-  void register(String topic, WsSession session) {
-    Set<WsSession> set = new LinkedHashSet<>(List.of(byTopic.getOrDefault(topic, NONE)));
+  void register(String topic, StreamClient session) {
+    Set<StreamClient> set = new LinkedHashSet<>(List.of(byTopic.getOrDefault(topic, NONE)));
     if (set.add(session)) {
       int[] l = load.computeIfAbsent(topic, t -> new int[2]);
       l[0]++;
@@ -47,12 +47,12 @@ final class Fanout implements LiveFeed.Sink {
     byTopic.put(topic, set.toArray(NONE));
   }
 
-  void unregister(String topic, WsSession session) {
-    WsSession[] current = byTopic.get(topic);
+  void unregister(String topic, StreamClient session) {
+    StreamClient[] current = byTopic.get(topic);
     if (current == null) {
       return;
     }
-    Set<WsSession> set = new LinkedHashSet<>(List.of(current));
+    Set<StreamClient> set = new LinkedHashSet<>(List.of(current));
     if (set.remove(session)) {
       int[] l = load.get(topic);
       l[0]--;
@@ -70,7 +70,7 @@ final class Fanout implements LiveFeed.Sink {
   }
 
   /** A session's queue crossed half its budget (or drained): counts for each of its topics. */
-  void congestion(WsSession session, Set<String> topics, boolean congested) {
+  void congestion(StreamClient session, Set<String> topics, boolean congested) {
     for (String topic : topics) {
       int[] l = load.get(topic);
       if (l != null) {
@@ -107,7 +107,7 @@ final class Fanout implements LiveFeed.Sink {
   @Override
   public void partitionStarted(TopicPartition tp, long offset) {
     liveNext.put(tp, offset);
-    for (WsSession s : sessions(tp.topic())) {
+    for (StreamClient s : sessions(tp.topic())) {
       s.partitionStarted(tp, offset);
     }
   }
@@ -118,7 +118,7 @@ final class Fanout implements LiveFeed.Sink {
   }
 
   /** One topic's records of a batch, and the sockets subscribed to it when the batch arrived. */
-  private record Work(WsSession[] sessions, List<FeedRecord> records) {}
+  private record Work(StreamClient[] sessions, List<FeedRecord> records) {}
 
   /**
    * Writes the batch to this loop's sockets, socket by socket: each socket gets all its records of the batch
@@ -139,7 +139,7 @@ final class Fanout implements LiveFeed.Sink {
     }
     List<Work> work = new java.util.ArrayList<>();
     byTopicRecords.forEach((topic, records) -> {
-      WsSession[] targets = sessions(topic);
+      StreamClient[] targets = sessions(topic);
       if (targets.length > 0) {
         work.add(new Work(targets, records));
       }
@@ -185,7 +185,7 @@ final class Fanout implements LiveFeed.Sink {
     taken.run();
   }
 
-  private WsSession[] sessions(String topic) {
+  private StreamClient[] sessions(String topic) {
     return byTopic.getOrDefault(topic, NONE);
   }
 }

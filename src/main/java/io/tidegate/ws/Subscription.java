@@ -1,5 +1,6 @@
 package io.tidegate.ws;
 
+import io.tidegate.record.RecordFilter;
 import java.util.HashMap;
 import java.util.Map;
 

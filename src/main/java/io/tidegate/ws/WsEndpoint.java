@@ -30,6 +30,10 @@ public final class WsEndpoint {
         services.wsSessions(), services.slowClosed());
   }
 
+  WsContext context() {
+    return wsContext;
+  }
+
   public void handle(RoutingContext ctx) {
     consolidateFlushes(ctx);
     ctx.request().toWebSocket()
@@ -47,7 +51,7 @@ public final class WsEndpoint {
    * of one event-loop task into one. Reaching the channel uses a Vert.x internal interface; without it,
    * sockets work as before, one flush per frame.
    */
-  private static void consolidateFlushes(RoutingContext ctx) {
+  static void consolidateFlushes(RoutingContext ctx) {
     if (ctx.request().connection() instanceof io.vertx.core.http.impl.HttpServerConnection c) {
       io.netty.channel.ChannelPipeline pipeline = c.channelHandlerContext().pipeline();
       if (pipeline.get(FlushConsolidationHandler.class) == null) {

@@ -23,4 +23,11 @@ public final class ProblemAssert {
         "no stack trace in a problem body: " + r.body());
     return p;
   }
+
+  /** A problem whose detail mentions {@code detailPart}. */
+  public static JsonObject assertProblem(Http.Response r, int status, String detailPart) {
+    JsonObject p = assertProblem(r, status);
+    assertTrue(p.getString("detail").contains(detailPart), "the detail names '" + detailPart + "': " + p);
+    return p;
+  }
 }

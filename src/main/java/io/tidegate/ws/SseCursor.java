@@ -1,0 +1,99 @@
+package io.tidegate.ws;
+
+import io.tidegate.error.ApiError;
+import io.tidegate.record.TopicNames;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An SSE stream's position, written as each event's {@code id}: for every topic, the next offset to deliver on
+ * each partition, in partition order: {@code orders:42,17,5;payments:3,9}. Topic names and numbers only, so an
+ * id can never hold a line break (nor inject a field); about 8 bytes per partition, small enough for the
+ * {@code Last-Event-ID} header. An empty entry is a partition the stream had not started reading.
+ */
+final class SseCursor {
+  /** Far more than any header allows; a longer id is refused before it is parsed. */
+  static final int MAX_LENGTH = 64 * 1024;
+
+  private SseCursor() {}
+
+  static String format(List<String> topics, Map<String, Subscription> subs) {
+    StringBuilder b = new StringBuilder(32 * topics.size());
+    for (String topic : topics) {
+      Subscription s = subs.get(topic);
+      if (s == null) {
+        continue;
+      }
+      if (b.length() > 0) {
+        b.append(';');
+      }
+      b.append(topic).append(':');
+      int last = s.next.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+      for (int p = 0; p <= last; p++) {
+        if (p > 0) {
+          b.append(',');
+        }
+        Long o = s.next.get(p);
+        if (o != null) {
+          b.append(o.longValue());
+        }
+      }
+    }
+    return b.toString();
+  }
+
+  /** Topic to partition to next offset; a malformed id answers 400. */
+  static Map<String, Map<Integer, Long>> parse(String id) {
+    if (id.length() > MAX_LENGTH) {
+      throw bad("it is longer than " + MAX_LENGTH + " characters");
+    }
+    Map<String, Map<Integer, Long>> out = new LinkedHashMap<>();
+    if (id.isEmpty()) {
+      return out;
+    }
+    for (String part : id.split(";", -1)) {
+      int colon = part.lastIndexOf(':');
+      if (colon <= 0) {
+        throw bad("'" + abbreviate(part) + "' is not topic:offset,offset,...");
+      }
+      String topic = part.substring(0, colon);
+      try {
+        TopicNames.validate(topic);
+      } catch (ApiError e) {
+        throw bad("'" + abbreviate(topic) + "' is not a topic name");
+      }
+      Map<Integer, Long> offsets = new LinkedHashMap<>();
+      String list = part.substring(colon + 1);
+      if (!list.isEmpty()) {
+        String[] items = list.split(",", -1);
+        for (int p = 0; p < items.length; p++) {
+          if (items[p].isEmpty()) {
+            continue;
+          }
+          try {
+            long o = Long.parseLong(items[p]);
+            if (o < 0) {
+              throw new NumberFormatException();
+            }
+            offsets.put(p, o);
+          } catch (NumberFormatException e) {
+            throw bad("'" + abbreviate(items[p]) + "' is not an offset");
+          }
+        }
+      }
+      if (out.put(topic, offsets) != null) {
+        throw bad("topic '" + topic + "' appears twice");
+      }
+    }
+    return out;
+  }
+
+  private static ApiError bad(String why) {
+    return ApiError.badRequest("Last-Event-ID is not a cursor this gateway wrote: " + why);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+}
