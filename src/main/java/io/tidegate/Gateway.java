@@ -58,6 +58,11 @@ public final class Gateway {
     AtomicInteger sessions = new AtomicInteger();
     io.micrometer.core.instrument.Gauge.builder("tidegate.ws.sessions", sessions, AtomicInteger::get)
         .description("Open WebSocket sessions").register(metrics.registry());
+    Semaphore groupMembers = new Semaphore(config.ws().maxGroupMembers());
+    io.micrometer.core.instrument.Gauge.builder("tidegate.group.members", groupMembers,
+            g -> config.ws().maxGroupMembers() - g.availablePermits())
+        .description("WebSocket clients that are Kafka consumer-group members (one consumer each)")
+        .register(metrics.registry());
     AtomicInteger sseSessions = new AtomicInteger();
     io.micrometer.core.instrument.Gauge.builder("tidegate.sse.sessions", sseSessions, AtomicInteger::get)
         .description("Open Server-Sent Events streams").register(metrics.registry());
@@ -80,6 +85,9 @@ public final class Gateway {
         sseSessions,
         Counter.builder("tidegate.ws.closed.slow")
             .description("Sockets and SSE streams closed for exceeding their budget")
+            .register(metrics.registry()),
+        groupMembers,
+        Counter.builder("tidegate.group.commits").description("Offsets committed for group members over WebSocket")
             .register(metrics.registry()));
     services.feed().start();
     Gateway gateway = new Gateway(vertx, services, admin);
@@ -139,6 +147,12 @@ public final class Gateway {
           services.history().close();
           services.catchUpWorkers().close();
           return vertx.executeBlocking(() -> {
+            // sockets closed above: their group members are leaving their groups; let them finish, briefly
+            int max = services.config().ws().maxGroupMembers();
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (services.groupMembers().availablePermits() < max && System.nanoTime() < until) {
+              Thread.sleep(20);
+            }
             services.feed().close();
             services.publisher().close(timeout.dividedBy(2));
             admin.close(Duration.ofSeconds(2));

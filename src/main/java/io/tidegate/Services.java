@@ -33,4 +33,6 @@ public record Services(
     Semaphore catchUps,
     AtomicInteger wsSessions,
     AtomicInteger sseSessions,
-    Counter slowClosed) {}
+    Counter slowClosed,
+    Semaphore groupMembers,
+    Counter groupCommits) {}

@@ -30,7 +30,7 @@ public record TidegateConfig(
    * @param budgetBytes   outbound bytes a socket may have queued; more closes it with 1013
    * @param maxCatchUps   subscriptions reading the past at once (each holds a Kafka consumer)
    */
-  public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps) {}
+  public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps, int maxGroupMembers) {}
 
   /** Server-Sent Events: a comment line every {@code heartbeat} keeps idle streams open through proxies. */
   public record Sse(Duration heartbeat) {}

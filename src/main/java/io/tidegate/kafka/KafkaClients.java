@@ -61,6 +61,31 @@ public final class KafkaClients {
         ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20));
   }
 
+  /**
+   * A consumer-group member's consumer: commits only when asked, cooperative rebalancing (a partition that
+   * stays with its member is not taken away and re-read), and small batches so a client's budget paces it.
+   */
+  public KafkaConsumer<byte[], byte[]> groupConsumer(String group, String autoOffsetReset) {
+    // a member learns of a rebalance at its next heartbeat: every second rather than Kafka's default three
+    Map<String, Object> p = new HashMap<>(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1000));
+    p.putAll(config.consumer());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, autoOffsetReset);
+    if (!"consumer".equalsIgnoreCase(String.valueOf(p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
+      p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+    }
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "tidegate-member-" + group + "-" + MEMBERS.incrementAndGet());
+    p.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+    p.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong MEMBERS = new java.util.concurrent.atomic.AtomicLong();
+
   private KafkaConsumer<byte[], byte[]> grouplessConsumer(String clientId, Map<String, Object> defaults) {
     Map<String, Object> p = new HashMap<>(defaults);
     p.putAll(config.consumer());

@@ -35,7 +35,7 @@ public final class SseEndpoint {
   public SseEndpoint(WsEndpoint ws, Services services) {
     WsContext w = ws.context();
     this.context = new WsContext(w.context(), w.fanout(), w.config(), w.publishTimeoutMs(), w.feed(), w.topics(),
-        w.publishing(), w.clients(), w.catchUpWorkers(), w.catchUps(), services.sseSessions(), w.slowClosed());
+        w.publishing(), w.clients(), w.catchUpWorkers(), w.catchUps(), services.sseSessions(), w.slowClosed(), w.groupMembers(), w.groupCommits());
     long every = services.config().sse().heartbeat().toMillis();
     heartbeatTimer = w.context().owner().setPeriodic(every, every, t -> List.copyOf(open).forEach(SseSession::heartbeat));
   }

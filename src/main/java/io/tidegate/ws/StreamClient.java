@@ -371,8 +371,22 @@ abstract class StreamClient {
     if (congested != now && !cleanedUp) {
       congested = now;
       c.fanout().congestion(this, subs.keySet(), now);
+      congestionChanged(now);
     }
   }
+
+  /** After writes not made by the live feed: past half the budget, the client is congested. */
+  protected final void checkCongestion() {
+    if (queued >= congestedAt) {
+      setCongested(true);
+    }
+  }
+
+  /** The client became congested, or drained; transports with other sources of records pause them. */
+  protected void congestionChanged(boolean now) {}
+
+  /** The connection is gone; transports release what else they hold. */
+  protected void closing() {}
 
   protected final void error(String id, ApiError e) {
     event(new JsonObject().put("type", "error").put("id", id).put("status", e.status()).put("title", e.title())
@@ -409,6 +423,7 @@ abstract class StreamClient {
     for (String topic : new ArrayList<>(subs.keySet())) {
       drop(topic);
     }
+    closing();
     c.sessions().decrementAndGet();
   }
 }

@@ -24,4 +24,6 @@ record WsContext(
     WorkerExecutor catchUpWorkers,
     Semaphore catchUps,
     AtomicInteger sessions,
-    Counter slowClosed) {}
+    Counter slowClosed,
+    Semaphore groupMembers,
+    Counter groupCommits) {}

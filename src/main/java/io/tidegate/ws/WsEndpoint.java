@@ -27,7 +27,7 @@ public final class WsEndpoint {
     this.wsContext = new WsContext(context, fanout, services.config().ws(),
         services.config().publish().timeout().toMillis(), services.feed(), services.topics(),
         services.publishing(), services.clients(), services.catchUpWorkers(), services.catchUps(),
-        services.wsSessions(), services.slowClosed());
+        services.wsSessions(), services.slowClosed(), services.groupMembers(), services.groupCommits());
   }
 
   WsContext context() {
