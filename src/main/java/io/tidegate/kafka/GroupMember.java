@@ -352,11 +352,11 @@ public final class GroupMember {
       if (paused && !added.isEmpty()) {
         consumer.pause(added);
       }
+      if (!joined) {
+        joined(); // "subscribed" comes before the first "assigned"
+      }
       if (!added.isEmpty()) {
         context.runOnContext(v -> listener.assigned(added));
-      }
-      if (!joined) {
-        joined();
       }
     }
 

@@ -168,6 +168,63 @@ class SseIT {
   }
 
   @Test
+  void aStreamThatFallsItsBudgetBehindIsCutWhileOthersFlowAndResumesWithNothingLost() throws Exception {
+    String topic = uniqueTopic("sse-slow");
+    createTopic(topic, 2);
+    io.vertx.core.Vertx clients = io.vertx.core.Vertx.vertx();
+    try (TestGateway gw = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("budgetBytes", 256 * 1024)));
+         io.tidegate.testing.WsClient fast = io.tidegate.testing.WsClient.connect(clients, gw);
+         java.net.Socket stalled = new java.net.Socket()) {
+      fast.send(new JsonObject().put("type", "subscribe").put("id", "f").put("topics", new JsonArray().add(topic)));
+      fast.awaitType("subscribed", "f");
+      // an SSE client that reads the headers and then nothing: a small receive window, never drained
+      stalled.setReceiveBufferSize(4096);
+      java.net.URI u = URI.create(gw.url("/events?topic=" + topic));
+      stalled.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()));
+      stalled.getOutputStream().write(("GET " + u.getRawPath() + "?" + u.getRawQuery() + " HTTP/1.1\r\nHost: x\r\n"
+          + "Accept: text/event-stream\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Awaits.until("the stream is open", () -> gw.gateway().services().sseSessions().get() == 1);
+      Thread.sleep(500); // its subscribed event is out
+      String big = "y".repeat(4000);
+      for (int i = 0; i < 40; i++) {
+        JsonArray records = new JsonArray();
+        for (int j = 0; j < 50; j++) {
+          records.add(new JsonObject().put("value", new JsonObject().put("n", i * 50 + j).put("pad", big)));
+        }
+        assertEquals(200, Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("records", records)).status());
+      }
+      fast.awaitRecords(2000);
+      Awaits.until("the stalled stream is cut", () -> gw.gateway().services().sseSessions().get() == 0);
+      assertEquals(1.0, gw.gateway().services().slowClosed().count(), 0.0);
+
+      // what reached the client before the cut, then a reconnect with the last id it got
+      String got = new String(stalled.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      List<JsonObject> before = new ArrayList<>();
+      String lastId = null;
+      for (String event : got.substring(got.indexOf("\r\n\r\n") + 4).split("\n\n")) {
+        if (event.contains("event: record\n") && event.contains("\nid: ")) {
+          String data = event.substring(event.indexOf("data: ") + 6, event.indexOf("\nid: "));
+          before.add(new JsonObject(data.replaceAll("\r?\n?[0-9a-f]+\r\n", ""))); // chunk sizes
+          lastId = event.substring(event.indexOf("\nid: ") + 5).split("\r?\n")[0];
+        } else if (event.contains("event: subscribed") && lastId == null) {
+          lastId = event.substring(event.indexOf("id: ") + 4).split("\r?\n")[0];
+        }
+      }
+      assertTrue(before.size() < 2000, "the stalled client had not got everything: " + before.size());
+      try (SseClient again = SseClient.open(gw.url("/events?topic=" + topic), lastId)) {
+        again.awaitRecords(2000 - before.size());
+        Thread.sleep(300);
+        Set<Integer> seen = new HashSet<>();
+        before.forEach(r -> assertTrue(seen.add(r.getJsonObject("value").getInteger("n"))));
+        again.records().forEach(r -> assertTrue(seen.add(r.getJsonObject("value").getInteger("n")), "no duplicate"));
+        assertEquals(2000, seen.size(), "every record, across the cut");
+      }
+    } finally {
+      Awaits.result(clients.close());
+    }
+  }
+
+  @Test
   void heartbeatCommentsKeepAnIdleStreamAlive() throws Exception {
     String topic = uniqueTopic("sse-idle");
     createTopic(topic, 1);
