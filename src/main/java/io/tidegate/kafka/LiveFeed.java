@@ -66,6 +66,7 @@ public final class LiveFeed implements AutoCloseable {
   private volatile boolean pausesChanged;
   private final AtomicInteger pausedPartitions = new AtomicInteger();
   private final io.micrometer.core.instrument.Counter pauses;
+  private final io.tidegate.metrics.TopicCounters read;
   private volatile boolean running = true;
   private volatile boolean consuming;
   private Thread thread;
@@ -82,6 +83,8 @@ public final class LiveFeed implements AutoCloseable {
     pauses = io.micrometer.core.instrument.Counter.builder("tidegate.feed.pauses")
         .description("Times a topic's fetch was paused because every subscriber of it was congested")
         .register(registry);
+    read = new io.tidegate.metrics.TopicCounters(registry, io.tidegate.metrics.TopicCounters.READ,
+        "Records of the topic the live feed read from Kafka");
   }
 
   public void start() {
@@ -293,6 +296,7 @@ public final class LiveFeed implements AutoCloseable {
   }
 
   private void dispatch(ConsumerRecords<byte[], byte[]> polled) {
+    polled.partitions().forEach(tp -> read.of(tp.topic()).increment(polled.records(tp).size()));
     List<FeedRecord> batch = new ArrayList<>(polled.count());
     for (ConsumerRecord<byte[], byte[]> r : polled) {
       batch.add(new FeedRecord(r, RecordEncoder.encode(r, "record")));
