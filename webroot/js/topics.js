@@ -9,6 +9,7 @@ export class TopicsView {
     this.onTail = onTail;
     this.names = [];
     this.details = new Map(); // name -> {partitions, ends, sum, at, rate}
+    this.rowsByName = new Map();
     this.body = document.querySelector('#topics-table tbody');
     this.filter = document.getElementById('topic-filter');
     this.note = document.getElementById('topics-note');
@@ -67,24 +68,39 @@ export class TopicsView {
     const total = this.names.filter(n => n.toLowerCase().includes(this.filter.value.trim().toLowerCase())).length;
     this.note.textContent = total > shown.length
       ? `Showing ${shown.length} of ${fmt.format(total)} topics; filter to narrow.` : `${fmt.format(total)} topics.`;
+    // Rows are kept per topic and updated in place, so a focused button keeps its focus across refreshes.
     const rows = shown.map(name => {
+      let tr = this.rowsByName.get(name);
+      if (!tr) {
+        tr = el('tr', { 'data-topic': name },
+          el('th', { scope: 'row', class: 'mono', text: name }),
+          el('td', { class: 'num parts', 'data-label': 'Partitions' }),
+          el('td', { class: 'ends', 'data-label': 'End offsets' }),
+          el('td', { class: 'num rate', 'data-label': 'Records/s' }),
+          el('td', { class: 'act' }, el('div', { class: 'actions' },
+            el('button', { type: 'button', class: 'small secondary', 'aria-label': `Tail ${name}`, text: 'Tail', onclick: () => this.onTail(name) }),
+            el('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${name}`, text: 'Delete', onclick: () => this.askDelete(name) }))));
+        this.rowsByName.set(name, tr);
+      }
       const d = this.details.get(name);
-      const ends = d
-        ? (d.ends.length <= 4
-          ? d.ends.map((o, p) => `${p}: ${fmt.format(o)}`).join(', ')
-          : el('details', {}, el('summary', { text: `${fmt.format(d.sum)} in all` }),
-            d.ends.map((o, p) => `${p}: ${fmt.format(o)}`).join(', ')))
-        : '…';
-      return el('tr', { 'data-topic': name },
-        el('th', { scope: 'row', class: 'mono', text: name }),
-        el('td', { class: 'num', text: d ? String(d.partitions) : '…' }),
-        el('td', { class: 'ends' }, ends),
-        el('td', { class: 'num rate', text: d && d.rate !== null ? rateFmt.format(d.rate) : '–' }),
-        el('td', {}, el('div', { class: 'actions' },
-          el('button', { type: 'button', class: 'small secondary', 'aria-label': `Tail ${name}`, text: 'Tail', onclick: () => this.onTail(name) }),
-          el('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${name}`, text: 'Delete', onclick: () => this.askDelete(name) }))));
+      const partsText = d ? String(d.partitions) : '…';
+      if (tr.cells[1].textContent !== partsText) tr.cells[1].textContent = partsText;
+      const endsText = d ? d.ends.map((o, p) => `${p}: ${fmt.format(o)}`).join(', ') : '…';
+      if (tr.cells[2].dataset.text !== endsText) {
+        tr.cells[2].dataset.text = endsText;
+        tr.cells[2].replaceChildren(d && d.ends.length > 4
+          ? el('details', {}, el('summary', { text: `${fmt.format(d.sum)} in all` }), endsText)
+          : endsText);
+      }
+      const rateText = d && d.rate !== null ? rateFmt.format(d.rate) : '–';
+      if (tr.cells[3].textContent !== rateText) tr.cells[3].textContent = rateText;
+      return tr;
     });
-    this.body.replaceChildren(...rows);
+    for (const name of this.rowsByName.keys()) {
+      if (!shown.includes(name)) this.rowsByName.delete(name);
+    }
+    const current = [...this.body.children];
+    if (current.length !== rows.length || current.some((r, i) => r !== rows[i])) this.body.replaceChildren(...rows);
   }
 
   async create(e) {
