@@ -2,7 +2,6 @@
 // them in a virtualised list (only the rows in view exist in the page).
 import { el, fmt, timeOf, valueOf } from './api.js';
 
-const ROW = 30;
 const OVERSCAN = 6;
 
 /** A fixed-size ring of the newest records; older ones are dropped and counted. */
@@ -71,7 +70,7 @@ export class TailView {
       document.getElementById('tail-offset-field').hidden = from.value !== 'offset';
     });
     this.view.addEventListener('scroll', () => {
-      this.follow = this.view.scrollTop + this.view.clientHeight >= this.view.scrollHeight - ROW;
+      this.follow = this.view.scrollTop + this.view.clientHeight >= this.view.scrollHeight - (this.rowHeight ?? 30);
       this.schedule();
     });
     this.view.addEventListener('keydown', e => this.key(e));
@@ -222,6 +221,9 @@ export class TailView {
   /** Renders the rows in view; called at most once per frame however many records arrived. */
   render() {
     const b = this.buffer;
+    // the row height comes from the stylesheet (taller rows on a phone)
+    const ROW = parseFloat(getComputedStyle(this.view).getPropertyValue('--row')) || 30;
+    this.rowHeight = ROW;
     this.counts.received.textContent = fmt.format(this.received);
     this.counts.shown.textContent = fmt.format(b.length);
     this.counts.dropped.textContent = fmt.format(b.dropped);
@@ -283,6 +285,7 @@ export class TailView {
     } else return;
     e.preventDefault();
     this.follow = i === b.length - 1;
+    const ROW = this.rowHeight ?? 30;
     const top = i * ROW;
     if (top < this.view.scrollTop) this.view.scrollTop = top;
     else if (top + ROW > this.view.scrollTop + this.view.clientHeight) this.view.scrollTop = top + ROW - this.view.clientHeight;

@@ -83,6 +83,7 @@ class DashboardIT {
       browser.js(show, section);
       browser.screenshot(SHOTS, name + "-1280x800-" + scheme);
       if (scheme.equals("light")) {
+        browser.js("window.scrollTo(0, 0)");
         browser.fullPageScreenshot(SHOTS, name + "-1280-light-full");
       }
       browser.viewport(Browser.PHONE_WIDTH, Browser.PHONE_HEIGHT);
@@ -90,6 +91,7 @@ class DashboardIT {
       browser.js(show, section);
       browser.screenshot(SHOTS, name + "-390x844-" + scheme);
       if (scheme.equals("light")) {
+        browser.js("window.scrollTo(0, 0)");
         browser.fullPageScreenshot(SHOTS, name + "-390-light-full");
       }
       long width = ((Number) browser.js("return document.documentElement.scrollWidth")).longValue();
@@ -313,6 +315,34 @@ class DashboardIT {
       run.set(false);
       load.join();
     }
+  }
+
+  @Test
+  void consumerGroupsAreListedWithTheirLagPerPartition() {
+    section = "#throughput";
+    String topic = uniqueTopic("dash-lag");
+    createTopic(topic, 2);
+    publish(topic, 0, 10, 0);
+    publish(topic, 10, 14, 1);
+    String group = uniqueTopic("dash-group");
+    java.util.Properties p = new java.util.Properties();
+    p.put("bootstrap.servers", io.tidegate.testing.KafkaBrokerExtension.bootstrapServers());
+    p.put("group.id", group);
+    var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
+    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
+      var tp0 = new org.apache.kafka.common.TopicPartition(topic, 0);
+      var tp1 = new org.apache.kafka.common.TopicPartition(topic, 1);
+      c.assign(List.of(tp0, tp1));
+      c.commitSync(Map.of(tp0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(7),
+          tp1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(4)), Duration.ofSeconds(10));
+    }
+    String box = "#groups details[data-group='" + group + "']";
+    browser.waitUntil("the group is listed with its lag", Duration.ofSeconds(20),
+        () -> text(box + " summary") != null && text(box + " summary").endsWith("lag 3"));
+    click(box + " summary");
+    List<String> lags = browser.js("return [...document.querySelectorAll(arguments[0] + ' tbody tr')]"
+        + ".map(tr => [...tr.cells].map(td => td.textContent).join(' '))", box);
+    assertEquals(List.of(topic + " 0 7 10 3", topic + " 1 4 4 0"), lags, "lag per partition");
   }
 
   @Test
