@@ -74,6 +74,8 @@ export class TailView {
       this.schedule();
     });
     this.view.addEventListener('keydown', e => this.key(e));
+    // the row height and the rows in view change with the layout (a phone turned, a narrower window)
+    new ResizeObserver(() => this.schedule()).observe(this.view);
     this.view.addEventListener('click', e => {
       const row = e.target.closest('.tail-row');
       if (row) this.open(Number(row.dataset.index));

@@ -265,6 +265,8 @@ class DashboardIT {
     assertEquals("pub-error", attr("#pub-value", "aria-describedby"));
     assertEquals("pub-value", browser.js("return document.activeElement.id"), "focus goes to the invalid value");
     assertEquals("", text("#pub-result"));
+    browser.js("document.getElementById('publish').scrollIntoView()");
+    browser.screenshot(SHOTS, "DashboardIT-anInvalidJsonValueShowsAnInlineErrorAndPublishesNothing-error-1280x800-light");
     pause(300);
     assertEquals(0L, Http.get(gw.url("/topics/" + topic)).json().getJsonArray("partitions").getJsonObject(0).getLong("endOffset"),
         "nothing was sent");
