@@ -95,6 +95,9 @@ public final class HttpVerticle extends VerticleBase {
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(services.metrics().scrape()));
 
+    router.get("/stats").handler(new StatsEndpoint(services)::get);
+    // Front-end libraries packaged as WebJars (Maven Central), served from the classpath: no CDN at run time.
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
     router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(true));
 
     router.route().failureHandler(ctx -> Problems.send(ctx.response(), ctx.failure() != null

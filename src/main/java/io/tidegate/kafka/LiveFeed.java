@@ -67,6 +67,7 @@ public final class LiveFeed implements AutoCloseable {
   private final AtomicInteger pausedPartitions = new AtomicInteger();
   private final io.micrometer.core.instrument.Counter pauses;
   private final io.micrometer.core.instrument.Counter filterEvaluations;
+  private final io.tidegate.metrics.TopicCounters read;
   private volatile boolean running = true;
   private volatile boolean consuming;
   private Thread thread;
@@ -86,6 +87,8 @@ public final class LiveFeed implements AutoCloseable {
     filterEvaluations = io.micrometer.core.instrument.Counter.builder("tidegate.filter.evaluations")
         .description("Filter evaluations on live records: one per record and distinct filter, however many "
             + "subscriptions share the filter").register(registry);
+    read = new io.tidegate.metrics.TopicCounters(registry, io.tidegate.metrics.TopicCounters.READ,
+        "Records of the topic the live feed read from Kafka");
   }
 
   public void start() {
@@ -297,6 +300,7 @@ public final class LiveFeed implements AutoCloseable {
   }
 
   private void dispatch(ConsumerRecords<byte[], byte[]> polled) {
+    polled.partitions().forEach(tp -> read.of(tp.topic()).increment(polled.records(tp).size()));
     List<FeedRecord> batch = new ArrayList<>(polled.count());
     for (ConsumerRecord<byte[], byte[]> r : polled) {
       batch.add(new FeedRecord(r, RecordEncoder.encode(r, "record"), filterEvaluations));

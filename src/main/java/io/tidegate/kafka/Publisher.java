@@ -49,6 +49,7 @@ public final class Publisher {
   private final Counter acked;
   private final Counter failed;
   private final io.micrometer.core.instrument.Timer ackLatency;
+  private final io.tidegate.metrics.TopicCounters published;
 
   public Publisher(Vertx vertx, Producer<byte[], byte[]> producer, Duration metadataWait, MeterRegistry registry) {
     this.vertx = vertx;
@@ -60,6 +61,8 @@ public final class Publisher {
         .description("Records that were not written").register(registry);
     this.ackLatency = io.micrometer.core.instrument.Timer.builder("tidegate.publish.ack")
         .description("From handing a batch to the producer to Kafka's last acknowledgement of it").register(registry);
+    this.published = new io.tidegate.metrics.TopicCounters(registry, io.tidegate.metrics.TopicCounters.PUBLISHED,
+        "Records of the topic Kafka acknowledged");
   }
 
   public Producer<byte[], byte[]> producer() {
@@ -90,6 +93,7 @@ public final class Publisher {
     final Promise<List<Outcome>> promise = Promise.promise();
     final long deadlineNanos;
     final long startNanos = System.nanoTime();
+    final Counter topicAcked;
     int next;
     long retryDelay = FIRST_RETRY_MS;
     /** The thread inside producer.send(), to tell a synchronous callback from an I/O-thread one. */
@@ -103,6 +107,7 @@ public final class Publisher {
       this.outcomes = new Outcome[records.size()];
       this.remaining = new AtomicInteger(records.size());
       this.deadlineNanos = System.nanoTime() + metadataWait.toNanos();
+      this.topicAcked = published.of(topic);
     }
 
     /** Runs on the context: sends from {@code next} on, or schedules a retry when metadata is missing. */
@@ -154,6 +159,9 @@ public final class Publisher {
     void complete(int i, Outcome o) {
       outcomes[i] = o;
       (o instanceof Ack ? acked : failed).increment();
+      if (o instanceof Ack) {
+        topicAcked.increment();
+      }
       if (remaining.decrementAndGet() == 0) {
         ackLatency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         List<Outcome> all = Arrays.asList(outcomes);

@@ -1,0 +1,72 @@
+// Small helpers shared by the dashboard's parts: the HTTP API and formatting.
+
+/** GET/POST/DELETE on the gateway; resolves with the JSON body, rejects with an Error carrying the problem. */
+export async function api(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, init);
+  const text = await r.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch (e) {
+    json = null;
+  }
+  if (!r.ok) {
+    const err = new Error(json && json.detail ? json.detail : `${r.status} ${r.statusText}`);
+    err.status = r.status;
+    err.problem = json;
+    throw err;
+  }
+  return json;
+}
+
+export const fmt = new Intl.NumberFormat('en');
+export const rateFmt = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+export function timeOf(ms) {
+  const d = new Date(ms);
+  const pad = (n, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** The record's value for display: JSON pretty-printed (or on one line), text as is, binary as base64. */
+export function valueOf(r, pretty) {
+  if ('value' in r) return r.value === null ? 'null (tombstone)' : JSON.stringify(r.value, null, pretty ? 2 : 0);
+  if ('text' in r) return r.text;
+  if ('binary' in r) return pretty ? `binary, base64:\n${r.binary}` : `binary (${Math.floor(r.binary.length * 3 / 4)} bytes)`;
+  return '';
+}
+
+/** Polls fn every ms, never twice at once; stops when the page is hidden for good. */
+export function every(ms, fn) {
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await fn();
+    } catch (e) {
+      // shown by fn's own status; polling goes on
+    } finally {
+      running = false;
+    }
+  };
+  tick();
+  return setInterval(tick, ms);
+}

@@ -1,0 +1,148 @@
+// Throughput: records/s in and out per topic from GET /stats (the gateway's counters), drawn with Chart.js;
+// consumer groups with lag per partition from GET /groups; connected clients.
+import { api, el, fmt, rateFmt, every } from './api.js';
+
+const WINDOW = 300; // samples, one a second: 5 minutes
+const MAX_TOPICS = 6;
+const PALETTE_LIGHT = ['#0b5cad', '#b3261e', '#17692f', '#7a3fb0', '#8a5300', '#00727a'];
+const PALETTE_DARK = ['#6cb2ff', '#ff8a80', '#5fd47f', '#c79bff', '#f2b14c', '#4fd6df'];
+
+export class ThroughputView {
+  constructor() {
+    this.samples = []; // {t, rates: {topic: {in, out}}}
+    this.last = null;
+    this.totals = {};
+    this.canvas = document.getElementById('tp-chart');
+    this.dark = matchMedia('(prefers-color-scheme: dark)');
+    this.chart = globalThis.Chart ? new globalThis.Chart(this.canvas, {
+      type: 'line',
+      data: { labels: [], datasets: [] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        normalized: true,
+        interaction: { mode: 'nearest', intersect: false },
+        elements: { point: { radius: 0 }, line: { borderWidth: 2, tension: 0.2 } },
+        scales: {
+          x: { ticks: { maxTicksLimit: 6, maxRotation: 0 } },
+          y: { beginAtZero: true, title: { display: true, text: 'records/s' } },
+        },
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
+      },
+    }) : null;
+    this.applyTheme();
+    this.dark.addEventListener('change', () => this.applyTheme());
+  }
+
+  start() {
+    every(1000, () => this.poll());
+    every(5000, () => this.groups());
+  }
+
+  applyTheme() {
+    if (!this.chart) return;
+    const css = getComputedStyle(document.documentElement);
+    const fg = css.getPropertyValue('--muted').trim();
+    const grid = css.getPropertyValue('--grid').trim();
+    const o = this.chart.options;
+    for (const axis of [o.scales.x, o.scales.y]) {
+      axis.ticks.color = fg;
+      axis.grid = { color: grid };
+      if (axis.title) axis.title.color = fg;
+    }
+    o.plugins.legend.labels.color = fg;
+    this.palette = this.dark.matches ? PALETTE_DARK : PALETTE_LIGHT;
+    this.draw();
+  }
+
+  async poll() {
+    const s = await api('GET', '/stats');
+    document.getElementById('clients-count').textContent = fmt.format(s.clients);
+    if (this.last) {
+      const dt = (s.time - this.last.time) / 1000;
+      const rates = {};
+      if (dt > 0) {
+        for (const [topic, c] of Object.entries(s.topics)) {
+          const p = this.last.topics[topic] ?? { in: 0, out: 0 };
+          rates[topic] = { in: Math.max(0, (c.in - p.in) / dt), out: Math.max(0, (c.out - p.out) / dt) };
+        }
+      }
+      this.samples.push({ t: s.time, rates });
+      if (this.samples.length > WINDOW) this.samples.shift();
+    }
+    this.last = s;
+    this.draw();
+    this.table(s);
+  }
+
+  /** The topics worth a line: the busiest over the window. */
+  busiest() {
+    const sum = {};
+    for (const sample of this.samples) {
+      for (const [t, r] of Object.entries(sample.rates)) sum[t] = (sum[t] ?? 0) + r.in + r.out;
+    }
+    return Object.entries(sum).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, MAX_TOPICS).map(([t]) => t);
+  }
+
+  draw() {
+    if (!this.chart) return;
+    const topics = this.busiest();
+    const labels = this.samples.map(s => new Date(s.t).toLocaleTimeString([], { hour12: false }));
+    const datasets = [];
+    topics.forEach((topic, i) => {
+      const color = this.palette[i % this.palette.length];
+      for (const dir of ['in', 'out']) {
+        datasets.push({
+          label: `${topic} ${dir}`,
+          data: this.samples.map(s => (s.rates[topic] ? Math.round(s.rates[topic][dir] * 10) / 10 : 0)),
+          borderColor: color,
+          backgroundColor: color,
+          borderDash: dir === 'out' ? [6, 4] : [],
+        });
+      }
+    });
+    this.chart.data.labels = labels;
+    this.chart.data.datasets = datasets;
+    this.chart.update('none');
+  }
+
+  table(s) {
+    const latest = this.samples.length ? this.samples[this.samples.length - 1].rates : {};
+    const topics = Object.keys(s.topics)
+      .sort((a, b) => ((latest[b]?.in ?? 0) + (latest[b]?.out ?? 0)) - ((latest[a]?.in ?? 0) + (latest[a]?.out ?? 0)) || a.localeCompare(b))
+      .slice(0, 15);
+    document.querySelector('#tp-table tbody').replaceChildren(...topics.map(t => el('tr', { 'data-topic': t },
+      el('th', { scope: 'row', class: 'mono', text: t }),
+      el('td', { class: 'num in', text: rateFmt.format(latest[t]?.in ?? 0) }),
+      el('td', { class: 'num out', text: rateFmt.format(latest[t]?.out ?? 0) }),
+      el('td', { class: 'num', text: fmt.format(s.topics[t].in) }),
+      el('td', { class: 'num', text: fmt.format(s.topics[t].out) }))));
+  }
+
+  async groups() {
+    const box = document.getElementById('groups');
+    let list;
+    try {
+      list = await api('GET', '/groups');
+    } catch (e) {
+      box.replaceChildren(el('p', { class: 'msg bad', text: `Could not read consumer groups: ${e.message}` }));
+      return;
+    }
+    if (!list.length) {
+      box.replaceChildren(el('p', { class: 'muted', text: 'No consumer groups.' }));
+      return;
+    }
+    box.replaceChildren(...list.slice(0, 50).map(g => el('details', { class: 'group', 'data-group': g.group },
+      el('summary', { text: `${g.group}: ${g.state ?? ''}, ${g.members ?? 0} member(s), lag ${fmt.format(g.lag ?? 0)}` }),
+      el('div', { class: 'table-wrap' }, el('table', {},
+        el('caption', { class: 'sr-only', text: `Lag per partition of group ${g.group}` }),
+        el('thead', {}, el('tr', {}, ...['Topic', 'Partition', 'Committed', 'End', 'Lag'].map(h => el('th', { scope: 'col', text: h })))),
+        el('tbody', {}, ...(g.partitions ?? []).map(p => el('tr', {},
+          el('td', { class: 'mono', text: p.topic }),
+          el('td', { class: 'num', text: String(p.partition) }),
+          el('td', { class: 'num', text: p.committed == null ? '–' : fmt.format(p.committed) }),
+          el('td', { class: 'num', text: fmt.format(p.end) }),
+          el('td', { class: 'num lag', text: fmt.format(p.lag) })))))))));
+  }
+}
