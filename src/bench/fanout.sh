@@ -17,22 +17,13 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 ulimit -n "$(ulimit -Hn)"
 echo "open files limit: $(ulimit -n)"
 
-mvn -q -B -DskipTests package test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
-CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
-
-cleanup() { kill "${GW_PID:-}" "${BROKER_PID:-}" "${BARE_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
+GATEWAY_HEAP=2g
+. src/bench/common.sh
+build_classpath
 trap cleanup EXIT
 
-java -Xmx1g -cp "$CP" io.tidegate.bench.BrokerMain "$KAFKA_PORT" "$WORK/kafka-data" > "$WORK/broker.log" 2>&1 &
-BROKER_PID=$!
-for _ in $(seq 1 120); do grep -q "BROKER READY" "$WORK/broker.log" && break; sleep 0.5; done
-grep -q "BROKER READY" "$WORK/broker.log" || { echo "broker did not start"; cat "$WORK/broker.log"; exit 1; }
-
-KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" TIDEGATE_HTTP_PORT="$HTTP_PORT" \
-  java -Xmx2g ${GATEWAY_JAVA_OPTS:-} -jar target/tidegate.jar > "$WORK/gateway.log" 2>&1 &
-GW_PID=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break; sleep 0.5; done
-curl -sf "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null || { echo "gateway did not start"; cat "$WORK/gateway.log"; exit 1; }
+start_broker
+start_gateway
 
 java -Xmx2g -cp "$CP" io.tidegate.bench.BareWsBroadcast "$BARE_PORT" > "$WORK/bare.log" 2>&1 &
 BARE_PID=$!
@@ -41,7 +32,4 @@ for _ in $(seq 1 60); do grep -q "BARE WS READY" "$WORK/bare.log" && break; slee
 java -Xmx3g ${BENCH_JAVA_OPTS:-} -cp "$CP" io.tidegate.bench.FanoutBenchmark --bootstrap="127.0.0.1:$KAFKA_PORT" \
   --gateway-port="$HTTP_PORT" --gateway-pid="$GW_PID" --bare-port="$BARE_PORT" --seconds="$SECONDS_PER_STEP" \
   --clients="$CLIENTS" ${BENCH_ARGS:-}
-if grep -q "Thread blocked" "$WORK/gateway.log"; then
-  echo "The gateway's blocked-thread checker reported (see $WORK/gateway.log)"; exit 1
-fi
-echo "blocked-thread checker: silent"
+check_blocked_thread_checker

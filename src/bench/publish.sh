@@ -10,21 +10,13 @@ HTTP_PORT="${BENCH_HTTP_PORT:-18080}"
 WORK=target/bench
 rm -rf "$WORK" && mkdir -p "$WORK"
 
-mvn -q -B -DskipTests package test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
-CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
-
-cleanup() { kill "${GW_PID:-}" "${BROKER_PID:-}" "${BARE_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
+GATEWAY_HEAP=1g
+. src/bench/common.sh
+build_classpath
 trap cleanup EXIT
 
-java -Xmx1g -cp "$CP" io.tidegate.bench.BrokerMain "$KAFKA_PORT" "$WORK/kafka-data" > "$WORK/broker.log" 2>&1 &
-BROKER_PID=$!
-for _ in $(seq 1 120); do grep -q "BROKER READY" "$WORK/broker.log" && break; sleep 0.5; done
-grep -q "BROKER READY" "$WORK/broker.log" || { echo "broker did not start"; cat "$WORK/broker.log"; exit 1; }
-
-KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" TIDEGATE_HTTP_PORT="$HTTP_PORT" \
-  java -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar target/tidegate.jar > "$WORK/gateway.log" 2>&1 &
-GW_PID=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP_PORT/health/ready" >/dev/null && break; sleep 0.5; done
+start_broker
+start_gateway
 
 # The HTTP ceiling: a bare Vert.x server answering the same shape without Kafka (idle during the gateway phases).
 BARE_PORT="${BENCH_BARE_PORT:-18081}"
@@ -37,7 +29,4 @@ PRODUCER=$(java -cp "$CP" io.tidegate.bench.ProducerSettings)
 java -Xmx1g ${BENCH_JAVA_OPTS:-} -cp "$CP" io.tidegate.bench.PublishBenchmark --gateway="http://127.0.0.1:$HTTP_PORT" \
   --bootstrap="127.0.0.1:$KAFKA_PORT" --seconds="$SECONDS_PER_PHASE" --gateway-pid="$GW_PID" --producer="$PRODUCER" \
   --bare="http://127.0.0.1:$BARE_PORT"
-if grep -q "Thread blocked" "$WORK/gateway.log"; then
-  echo "The gateway's blocked-thread checker reported (see $WORK/gateway.log)"; exit 1
-fi
-echo "blocked-thread checker: silent"
+check_blocked_thread_checker
