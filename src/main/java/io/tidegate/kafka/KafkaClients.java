@@ -67,8 +67,10 @@ public final class KafkaClients {
    */
   public KafkaConsumer<byte[], byte[]> groupConsumer(String group, String autoOffsetReset) {
     // a member learns of a rebalance at its next heartbeat: every second rather than Kafka's default three
+    // a member holds at most a fetch of 4 MiB besides what its socket has queued (Kafka's default is 50 MB)
     Map<String, Object> p = new HashMap<>(Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500,
-        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1000));
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1000,
+        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * 1024 * 1024));
     p.putAll(config.consumer());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);

@@ -294,6 +294,47 @@ class GroupIT {
     }
   }
 
+  @Test
+  void aGatewayThatStopsHandsItsMembersPartitionsToTheOthersAtOnce() {
+    String topic = uniqueTopic("group-stop");
+    createTopic(topic, 4);
+    String group = "stop-" + topic;
+    try (TestGateway b = TestGateway.start()) {
+      TestGateway a = TestGateway.start();
+      Worker onA = new Worker("onA", a).join(group, topic);
+      Worker onB = new Worker("onB", b).join(group, topic);
+      Awaits.until("the partitions are shared out", Duration.ofSeconds(30), () -> owned(onA, topic) + owned(onB, topic) == 4
+          && owned(onA, topic) > 0);
+      long stopping = System.nanoTime();
+      a.close(); // its sockets get 1001 and its members leave the group before it finishes stopping
+      Awaits.until("the member on B owns every partition", Duration.ofSeconds(30), () -> owned(onB, topic) == 4);
+      long tookMs = (System.nanoTime() - stopping) / 1_000_000;
+      // far below Kafka's session timeout (45 s), which is what a member that never said goodbye would cost
+      assertTrue(tookMs < 20_000, "the partitions moved in " + tookMs + " ms");
+      JsonArray batch = new JsonArray();
+      for (int n = 0; n < 40; n++) {
+        batch.add(new JsonObject().put("key", "k" + n).put("value", new JsonObject().put("n", n)));
+      }
+      assertEquals(200, Http.postJson(b.url("/topics/" + topic + "/records"), new JsonObject().put("records", batch)).status());
+      Awaits.until("the remaining member gets every record", Duration.ofSeconds(30), () -> onB.committed.size() >= 40);
+      onA.close();
+      onB.close();
+    }
+  }
+
+  /** Partitions of the topic the worker holds now, from its assigned and revoked frames. */
+  private static int owned(Worker w, String topic) {
+    Set<Integer> held = new HashSet<>();
+    for (JsonObject f : w.frames) {
+      if ("assigned".equals(f.getString("type"))) {
+        f.getJsonObject("partitions").getJsonArray(topic, new JsonArray()).forEach(p -> held.add((Integer) p));
+      } else if ("revoked".equals(f.getString("type"))) {
+        f.getJsonObject("partitions").getJsonArray(topic, new JsonArray()).forEach(p -> held.remove((Integer) p));
+      }
+    }
+    return held.size();
+  }
+
   private static String commit(String id, String topic, int partition, long offset) {
     return new JsonObject().put("type", "commit").put("id", id).put("topic", topic).put("partition", partition)
         .put("offset", offset).encode();
