@@ -55,6 +55,24 @@ public final class HttpVerticle extends VerticleBase {
     return server.shutdown(grace);
   }
 
+  /** Read once, when the class loads (not on an event loop's time). */
+  private static final String CHART_JS =
+      "/webjars/chart.js/" + webJarVersion("org.webjars.npm", "chart.js") + "/dist/chart.umd.min.js";
+
+  /** A WebJar's version, from the Maven metadata inside it. */
+  private static String webJarVersion(String group, String artifact) {
+    String path = "META-INF/maven/" + group + "/" + artifact + "/pom.properties";
+    try (var in = HttpVerticle.class.getClassLoader().getResourceAsStream(path)) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "missing");
+    } catch (java.io.IOException e) {
+      return "missing";
+    }
+  }
+
   public int actualPort() {
     return server.actualPort();
   }
@@ -98,6 +116,8 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/stats").handler(new StatsEndpoint(services)::get);
     // Front-end libraries packaged as WebJars (Maven Central), served from the classpath: no CDN at run time.
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
+    // the dashboard names Chart.js without its version, so the page follows the WebJar the pom brings
+    router.get("/vendor/chart.umd.min.js").handler(ctx -> ctx.reroute(CHART_JS));
     router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(true));
 
     router.route().failureHandler(ctx -> Problems.send(ctx.response(), ctx.failure() != null
