@@ -48,6 +48,7 @@ public final class FanoutBenchmark {
   private final Map<String, String> a;
   private final Vertx vertx;
   private final WebSocketClient wsClient;
+  private final io.vertx.core.http.HttpClient sseClient;
   private final String bootstrap;
   private final long gatewayPid;
   private final String gatewayHttp;
@@ -59,6 +60,8 @@ public final class FanoutBenchmark {
         .setEventLoopPoolSize(Integer.parseInt(a.getOrDefault("client-loops", "2"))));
     this.wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
         .setMaxFrameSize(1 << 20).setConnectTimeout(60_000));
+    this.sseClient = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setConnectTimeout(60_000)
+        .setKeepAlive(false), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(100_000));
     this.bootstrap = a.getOrDefault("bootstrap", "127.0.0.1:9092");
     this.gatewayPid = Long.parseLong(a.getOrDefault("gateway-pid", "-1"));
     this.gatewayHttp = "http://127.0.0.1:" + a.getOrDefault("gateway-port", "8080");
@@ -116,16 +119,26 @@ public final class FanoutBenchmark {
       admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
     }
     Thread.sleep(1000);
+    for (String transport : a.getOrDefault("transports", "ws,sse").split(",")) {
+      gatewaySteps(n, topic, transport.trim(), ceilingRate, table);
+    }
+  }
+
+  /** Heap per idle connection, then fixed producer rates, for N clients of one transport (ws or sse). */
+  private void gatewaySteps(int n, String topic, String transport, double ceilingRate, List<String> table) throws Exception {
+    boolean sse = "sse".equals(transport);
+    String label = sse ? "gateway SSE" : "gateway";
     long heapBefore = gatewayHeapAfterGc();
-    Clients gw = connect(n, "127.0.0.1", Integer.parseInt(a.getOrDefault("gateway-port", "8080")), topic);
+    int port = Integer.parseInt(a.getOrDefault("gateway-port", "8080"));
+    Clients gw = sse ? connectSse(n, "127.0.0.4", port, topic) : connect(n, "127.0.0.1", port, topic);
     long heapAfter = gatewayHeapAfterGc();
     double perConnection = (heapAfter - heapBefore) / (double) n;
-    String line = String.format(Locale.ROOT, "%-7d %-30s %s", n, "gateway, idle subscribed",
+    String line = String.format(Locale.ROOT, "%-7d %-30s %s", n, label + ", idle subscribed",
         String.format(Locale.ROOT, "heap %d MB -> %d MB after a full GC: %.1f KB per connection; sessions %s, Kafka consumers %s",
-            heapBefore >> 20, heapAfter >> 20, perConnection / 1024, metric("tidegate_ws_sessions"), metric("tidegate_feed_consumers")));
+            heapBefore >> 20, heapAfter >> 20, perConnection / 1024,
+            metric(sse ? "tidegate_sse_sessions" : "tidegate_ws_sessions"), metric("tidegate_feed_consumers")));
     System.out.println(line);
     table.add(line);
-
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", bootstrap);
     props.put("acks", "all");
@@ -167,7 +180,7 @@ public final class FanoutBenchmark {
             100.0 * (machine1[0] - machine0[0]) / Math.max(1, machine1[1] - machine0[1]));
         long lost = gw.lost(end);
         line = String.format(Locale.ROOT, "%-7d %-30s %10.0f %12.0f %8.1f %8.1f %8.1f %6d %6d %6.1f%%  %s", n,
-            "gateway at " + share + " of ceiling", produced / (double) seconds, p.delivered / (double) seconds, p.p(50),
+            label + " at " + share + " of ceiling", produced / (double) seconds, p.delivered / (double) seconds, p.p(50),
             p.p(99), p.p(99.9), lost, gw.dups.sum(), 100.0 * p.delivered / seconds / ceilingRate,
             usage + (gw.open() < n ? ", " + (n - gw.open()) + " sockets closed" : "") + (tail > 0 ? ", " + tail + " ms to drain" : ""));
         System.out.println(line);
@@ -201,6 +214,8 @@ public final class FanoutBenchmark {
   /** N sockets; each tracks, per partition, the next offset it expects, to count lost and duplicated records. */
   final class Clients {
     final List<WebSocket> sockets = new ArrayList<>();
+    /** For SSE clients: closes each stream's connection. */
+    final List<Runnable> closers = new ArrayList<>();
     final List<long[]> next = new ArrayList<>();
     final LongAdder received = new LongAdder();
     final LongAdder dups = new LongAdder();
@@ -209,7 +224,7 @@ public final class FanoutBenchmark {
     final AtomicInteger closed = new AtomicInteger();
 
     int open() {
-      return sockets.size() - closed.get();
+      return sockets.size() + closers.size() - closed.get();
     }
 
     /** Every socket now expects these offsets next (call before producing). */
@@ -270,6 +285,7 @@ public final class FanoutBenchmark {
       for (WebSocket ws : sockets) {
         ws.close();
       }
+      closers.forEach(Runnable::run);
     }
   }
 
@@ -335,6 +351,69 @@ public final class FanoutBenchmark {
     c.sockets.addAll(sockets);
     c.next.addAll(nexts);
     System.out.printf(Locale.ROOT, "   %d clients connected%s in %.1f s%n", n, topic == null ? "" : " and subscribed",
+        (System.currentTimeMillis() - t0) / 1000.0);
+    return c;
+  }
+
+  /** Connects n SSE clients to {@code /events?topic=} (latest); each counts as ready at its subscribed event. */
+  private Clients connectSse(int n, String host, int port, String topic) throws Exception {
+    Clients c = new Clients();
+    long t0 = System.currentTimeMillis();
+    java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(256);
+    java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(n);
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    List<Runnable> closers = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<long[]> nexts = java.util.Collections.synchronizedList(new ArrayList<>());
+    // an event starts: event: record, then the record, whose first fields are topic, partition, offset, timestamp
+    byte[] prefix = ("event: record\ndata: {\"topic\":\"" + topic + "\",\"partition\":").getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < n; i++) {
+      inFlight.acquire();
+      long[] nx = new long[PARTITIONS + 1];
+      sseClient.request(new io.vertx.core.http.RequestOptions().setHost(host).setPort(port)
+              .setURI("/events?topic=" + topic).setMethod(io.vertx.core.http.HttpMethod.GET))
+          .compose(io.vertx.core.http.HttpClientRequest::send)
+          .onComplete(ar -> {
+            if (ar.failed() || ar.result().statusCode() != 200) {
+              inFlight.release();
+              failures.add(ar.failed() ? ar.cause() : new IllegalStateException("status " + ar.result().statusCode()));
+              ready.countDown();
+              return;
+            }
+            io.vertx.core.http.HttpClientResponse resp = ar.result();
+            io.vertx.core.http.HttpConnection conn = resp.request().connection();
+            closers.add(() -> conn.close());
+            nexts.add(nx);
+            conn.closeHandler(v -> {
+              synchronized (nx) {
+                nx[PARTITIONS] = 1;
+              }
+              c.closed.incrementAndGet();
+            });
+            boolean[] subscribed = {false};
+            resp.handler(io.vertx.core.parsetools.RecordParser.newDelimited("\n\n", ev -> {
+              if (!subscribed[0]) {
+                if (ev.toString(StandardCharsets.UTF_8).contains("event: subscribed")) {
+                  subscribed[0] = true;
+                  inFlight.release();
+                  ready.countDown();
+                }
+                return;
+              }
+              if (ev.length() > prefix.length && ev.getByte(0) == 'e') {
+                onFrame(c, nx, ev, prefix.length);
+              }
+            }));
+          });
+    }
+    if (!ready.await(300, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("only " + (n - ready.getCount()) + " of " + n + " SSE clients ready");
+    }
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException(failures.size() + " SSE connections failed, first: " + failures.peek());
+    }
+    c.closers.addAll(closers);
+    c.next.addAll(nexts);
+    System.out.printf(Locale.ROOT, "   %d SSE clients connected and subscribed in %.1f s%n", n,
         (System.currentTimeMillis() - t0) / 1000.0);
     return c;
   }

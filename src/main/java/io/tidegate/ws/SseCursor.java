@@ -18,6 +18,72 @@ final class SseCursor {
 
   private SseCursor() {}
 
+  /** {@code id: <cursor>\n\n} as bytes, written straight into an array: this runs once per record and stream. */
+  static byte[] idLine(List<String> topics, Map<String, Subscription> subs) {
+    byte[] out = new byte[64];
+    int n = 0;
+    out = put(out, n, ID);
+    n += ID.length;
+    boolean first = true;
+    for (String topic : topics) {
+      Subscription s = subs.get(topic);
+      if (s == null) {
+        continue;
+      }
+      if (!first) {
+        out = ensure(out, n + 1);
+        out[n++] = ';';
+      }
+      first = false;
+      byte[] name = s.topicBytes;
+      out = put(out, n, name);
+      n += name.length;
+      out = ensure(out, n + 1);
+      out[n++] = ':';
+      int last = s.lastPartition();
+      for (int p = 0; p <= last; p++) {
+        if (p > 0) {
+          out = ensure(out, n + 1);
+          out[n++] = ',';
+        }
+        Long o = s.next.get(p);
+        if (o != null) {
+          out = ensure(out, n + 20);
+          n = digits(out, n, o);
+        }
+      }
+    }
+    out = ensure(out, n + 2);
+    out[n++] = '\n';
+    out[n++] = '\n';
+    return java.util.Arrays.copyOf(out, n);
+  }
+
+  private static final byte[] ID = "id: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private static byte[] ensure(byte[] b, int size) {
+    return size <= b.length ? b : java.util.Arrays.copyOf(b, Math.max(size, b.length * 2));
+  }
+
+  private static byte[] put(byte[] b, int at, byte[] what) {
+    byte[] out = ensure(b, at + what.length);
+    System.arraycopy(what, 0, out, at, what.length);
+    return out;
+  }
+
+  /** Writes a non-negative number's decimal digits at {@code at}; returns the index after them. */
+  private static int digits(byte[] b, int at, long v) {
+    int len = 1;
+    for (long x = v; x >= 10; x /= 10) {
+      len++;
+    }
+    for (int i = at + len - 1; i >= at; i--) {
+      b[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    return at + len;
+  }
+
   static String format(List<String> topics, Map<String, Subscription> subs) {
     StringBuilder b = new StringBuilder(32 * topics.size());
     for (String topic : topics) {
@@ -29,7 +95,7 @@ final class SseCursor {
         b.append(';');
       }
       b.append(topic).append(':');
-      int last = s.next.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+      int last = s.lastPartition();
       for (int p = 0; p <= last; p++) {
         if (p > 0) {
           b.append(',');

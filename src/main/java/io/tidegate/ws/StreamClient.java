@@ -260,10 +260,18 @@ abstract class StreamClient {
         }
       }
     }
+    flushLive();
+    if (queued >= c.config().budgetBytes()) {
+      tooSlow();
+      return;
+    }
     if (queued >= congestedAt) {
       setCongested(true);
     }
   }
+
+  /** After a pass of live records: a transport that gathers them into one write makes it here. */
+  protected void flushLive() {}
 
   /** Reads the next chunk of the past; joins the live feed once delivery has reached it on every partition. */
   protected final void readPast(Subscription s) {

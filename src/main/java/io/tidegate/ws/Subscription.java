@@ -19,9 +19,22 @@ final class Subscription {
   io.vertx.core.Promise<Void> positioned;
   int partitions;
 
+  /** The topic's name as bytes, for SSE cursors. */
+  final byte[] topicBytes;
+
+  /** The highest partition this subscription has a position on, or -1. */
+  int lastPartition() {
+    int max = -1;
+    for (Integer p : next.keySet()) {
+      max = Math.max(max, p);
+    }
+    return max;
+  }
+
   Subscription(String id, String topic, RecordFilter filter, boolean latest) {
     this.id = id;
     this.topic = topic;
+    this.topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     this.filter = filter;
     this.latest = latest;
   }

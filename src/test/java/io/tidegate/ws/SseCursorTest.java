@@ -23,6 +23,13 @@ class SseCursorTest {
     String id = SseCursor.format(List.of("orders", "pay.v1"), subs);
     assertEquals("orders:42,17,5;pay.v1:3,,9", id);
     assertEquals(Map.of("orders", Map.of(0, 42L, 1, 17L, 2, 5L), "pay.v1", Map.of(0, 3L, 2, 9L)), SseCursor.parse(id));
+    assertEquals("id: " + id + "\n\n", new String(SseCursor.idLine(List.of("orders", "pay.v1"), subs), StandardCharsets.US_ASCII));
+    orders.next.put(1, Long.MAX_VALUE);
+    orders.next.put(0, 0L);
+    orders.next.put(2, 10L);
+    String big = SseCursor.format(List.of("orders"), subs);
+    assertEquals("orders:0," + Long.MAX_VALUE + ",10", big);
+    assertEquals("id: " + big + "\n\n", new String(SseCursor.idLine(List.of("orders"), subs), StandardCharsets.US_ASCII));
   }
 
   @Test
