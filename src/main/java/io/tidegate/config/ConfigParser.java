@@ -45,7 +45,7 @@ public final class ConfigParser {
         "historyMaxConcurrent", "historyMaxLimit"));
     r.onlyKeys("health", Set.of("probeIntervalMs", "probeTimeoutMs"));
     r.onlyKeys("shutdown", Set.of("timeoutMs"));
-    r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps", "maxGroupMembers"));
+    r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps", "maxGroupMembers", "perMessageDeflate"));
     r.onlyKeys("sse", Set.of("heartbeatSeconds"));
 
     int cores = Runtime.getRuntime().availableProcessors();
@@ -85,7 +85,8 @@ public final class ConfigParser {
         (int) r.integer("ws.maxFrameBytes", 1024 * 1024, 128, 64 * 1024 * 1024),
         (int) r.integer("ws.budgetBytes", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
         (int) r.integer("ws.maxCatchUps", 64, 1, 10_000),
-        (int) r.integer("ws.maxGroupMembers", 256, 1, 10_000));
+        (int) r.integer("ws.maxGroupMembers", 256, 1, 10_000),
+        r.bool("ws.perMessageDeflate", false));
 
     var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
 

@@ -30,7 +30,11 @@ public record TidegateConfig(
    * @param budgetBytes   outbound bytes a socket may have queued; more closes it with 1013
    * @param maxCatchUps   subscriptions reading the past at once (each holds a Kafka consumer)
    */
-  public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps, int maxGroupMembers) {}
+  /**
+   * @param perMessageDeflate whether sockets may negotiate compression: off by default, since it deflates every
+   *                          frame once per socket rather than once per record
+   */
+  public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps, int maxGroupMembers, boolean perMessageDeflate) {}
 
   /** Server-Sent Events: a comment line every {@code heartbeat} keeps idle streams open through proxies. */
   public record Sse(Duration heartbeat) {}

@@ -39,6 +39,8 @@ public final class HttpVerticle extends VerticleBase {
         .setCompressionSupported(true)
         .setMaxWebSocketFrameSize(cfg.ws().maxFrameBytes())
         .setMaxWebSocketMessageSize(cfg.ws().maxFrameBytes())
+        .setPerMessageWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
+        .setPerFrameWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server.requestHandler(router).listen();
   }

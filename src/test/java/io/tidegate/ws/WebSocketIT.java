@@ -240,6 +240,28 @@ class WebSocketIT {
   }
 
   @Test
+  void compressionIsOnlyNegotiatedWhenConfiguredSoEachFrameIsEncodedOnceForAllSockets() {
+    io.vertx.core.http.WebSocketClient asking = clients.createWebSocketClient(
+        new io.vertx.core.http.WebSocketClientOptions().setTryUsePerMessageCompression(true));
+    try (TestGateway deflating = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("perMessageDeflate", true)))) {
+      for (TestGateway g : List.of(gw, deflating)) {
+        io.vertx.core.http.WebSocket ws = Awaits.result(asking.connect(new io.vertx.core.http.WebSocketConnectOptions()
+            .setHost("127.0.0.1").setPort(Integer.parseInt(g.url("").replaceAll(".*:(\\d+)$", "$1"))).setURI("/ws")));
+        String extensions = ws.headers().get("sec-websocket-extensions");
+        if (g == gw) {
+          assertNull(extensions, "by default a browser's permessage-deflate offer is declined");
+        } else {
+          assertNotNull(extensions);
+          assertTrue(extensions.contains("permessage-deflate"), extensions);
+        }
+        ws.close();
+      }
+    } finally {
+      asking.close();
+    }
+  }
+
+  @Test
   void aFrameOverTheLimitClosesWith1009() {
     try (WsClient c = WsClient.connect(clients, gw, 4 * 1024 * 1024)) {
       c.sendText("{\"type\":\"ping\",\"id\":\"" + "x".repeat(1024 * 1024 + 10) + "\"}");
