@@ -335,6 +335,26 @@ class GroupIT {
     return held.size();
   }
 
+  @Test
+  void membersBeyondTheGatewaysLimitAreRefusedUntilOneLeaves() {
+    String topic = uniqueTopic("group-limit");
+    createTopic(topic, 2);
+    try (TestGateway a = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("maxGroupMembers", 1)))) {
+      Worker first = new Worker("first", a).join("limit-" + topic, topic);
+      Worker second = new Worker("second", a);
+      second.ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("id", "j").put("topics", new JsonArray().add(topic))
+          .put("group", "limit-" + topic).encode());
+      JsonObject refused = awaitReply(second, "j");
+      assertEquals(503, refused.getInteger("status"), refused.encode());
+      first.close();
+      Awaits.until("the first member's consumer is gone", Duration.ofSeconds(15),
+          () -> a.gateway().services().groupMembers().availablePermits() == 1);
+      second.frames.clear();
+      second.join("limit-" + topic, topic);
+      second.close();
+    }
+  }
+
   private static String commit(String id, String topic, int partition, long offset) {
     return new JsonObject().put("type", "commit").put("id", id).put("topic", topic).put("partition", partition)
         .put("offset", offset).encode();
