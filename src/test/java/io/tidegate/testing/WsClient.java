@@ -36,8 +36,16 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(Vertx vertx, TestGateway gw, int maxFrame) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(maxFrame).setMaxMessageSize(maxFrame));
+    return connect(vertx, gw, maxFrame, -1);
+  }
+
+  /** With {@code receiveBufferBytes} > 0, the socket's kernel receive buffer is that small (SO_RCVBUF). */
+  public static WsClient connect(Vertx vertx, TestGateway gw, int maxFrame, int receiveBufferBytes) {
+    WebSocketClientOptions options = new WebSocketClientOptions().setMaxFrameSize(maxFrame).setMaxMessageSize(maxFrame);
+    if (receiveBufferBytes > 0) {
+      options.setReceiveBufferSize(receiveBufferBytes);
+    }
+    WebSocketClient client = vertx.createWebSocketClient(options);
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1")
         .setPort(Integer.parseInt(gw.url("").replaceAll(".*:(\\d+)$", "$1"))).setURI("/ws");
     return new WsClient(client, Awaits.result(client.connect(o)));

@@ -49,7 +49,11 @@ class SlowClientsIT {
         readers.add(WsClient.connect(clients, gw).send(subscribe));
       }
       for (int i = 0; i < IDLE; i++) {
-        idle.add(WsClient.connect(clients, gw).send(subscribe));
+        // A small receive window, as a phone on a slow link has: what they do not take stays in the gateway
+        // (where the budget counts it) instead of filling the loopback's kernel buffers. A thousand stuck
+        // sockets with auto-tuned megabyte buffers would put the kernel's TCP memory under pressure, which
+        // slows every socket on the machine, the readers included.
+        idle.add(WsClient.connect(clients, gw, 2 * 1024 * 1024, 4096).send(subscribe));
       }
       readers.forEach(r -> r.awaitType("subscribed", "s"));
       Awaits.until("every idle socket subscribed", () -> gw.gateway().services().wsSessions().get() == IDLE + 5);
