@@ -79,6 +79,8 @@ class BrowserEventSourceIT {
         assertEquals(200L, ns.stream().distinct().count());
         assertEquals(2L, ((Number) browser.js("return window.opened;")).longValue(), "the browser reconnected by itself");
         browser.screenshot(Path.of("target", "screenshots"), "BrowserEventSourceIT-1280x800");
+        browser.viewport(Browser.PHONE_WIDTH, Browser.PHONE_HEIGHT);
+        browser.screenshot(Path.of("target", "screenshots"), "BrowserEventSourceIT-390x844");
       }
     }
   }
