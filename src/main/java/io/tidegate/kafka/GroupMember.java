@@ -308,9 +308,10 @@ public final class GroupMember {
   /** Hands a batch to the client's context and waits until it is written there (the client's budget paces it). */
   private void hand(ConsumerRecords<byte[], byte[]> polled) {
     List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(polled.count());
-    for (ConsumerRecord<byte[], byte[]> r : polled) {
-      batch.add(r);
-      handedOut.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+    polled.forEach(batch::add);
+    for (TopicPartition tp : polled.partitions()) {
+      List<ConsumerRecord<byte[], byte[]>> of = polled.records(tp);
+      handedOut.put(tp, of.get(of.size() - 1).offset() + 1);
     }
     Semaphore taken = new Semaphore(0);
     context.runOnContext(v -> listener.records(batch, taken::release));

@@ -84,29 +84,10 @@ final class SseCursor {
     return at + len;
   }
 
+  /** The cursor alone, as text (what {@link #idLine} writes between {@code id: } and the blank line). */
   static String format(List<String> topics, Map<String, Subscription> subs) {
-    StringBuilder b = new StringBuilder(32 * topics.size());
-    for (String topic : topics) {
-      Subscription s = subs.get(topic);
-      if (s == null) {
-        continue;
-      }
-      if (b.length() > 0) {
-        b.append(';');
-      }
-      b.append(topic).append(':');
-      int last = s.lastPartition();
-      for (int p = 0; p <= last; p++) {
-        if (p > 0) {
-          b.append(',');
-        }
-        Long o = s.next.get(p);
-        if (o != null) {
-          b.append(o.longValue());
-        }
-      }
-    }
-    return b.toString();
+    byte[] line = idLine(topics, subs);
+    return new String(line, ID.length, line.length - ID.length - 2, java.nio.charset.StandardCharsets.US_ASCII);
   }
 
   /** Topic to partition to next offset; a malformed id answers 400. */

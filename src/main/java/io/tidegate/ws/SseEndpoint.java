@@ -34,8 +34,7 @@ public final class SseEndpoint {
   /** Call on the event loop that will serve these streams; shares that loop's fan-out with {@code /ws}. */
   public SseEndpoint(WsEndpoint ws, Services services) {
     WsContext w = ws.context();
-    this.context = new WsContext(w.context(), w.fanout(), w.config(), w.publishTimeoutMs(), w.feed(), w.topics(),
-        w.publishing(), w.clients(), w.catchUpWorkers(), w.catchUps(), services.sseSessions(), w.slowClosed(), w.groupMembers(), w.groupCommits());
+    this.context = w.withSessions(services.sseSessions());
     long every = services.config().sse().heartbeat().toMillis();
     heartbeatTimer = w.context().owner().setPeriodic(every, every, t -> List.copyOf(open).forEach(SseSession::heartbeat));
   }

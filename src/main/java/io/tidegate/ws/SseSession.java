@@ -56,13 +56,9 @@ final class SseSession extends StreamClient {
         finish();
         return;
       }
-      out(Unpooled.wrappedBuffer(("event: subscribed\nid: " + cursor() + "\ndata: "
-          + new JsonObject().put("topics", new JsonArray(topics)).encode() + "\n\n").getBytes(StandardCharsets.UTF_8)));
-      subs.values().forEach(s -> {
-        if (s.catchUp != null) {
-          readPast(s);
-        }
-      });
+      out(Unpooled.wrappedBuffer(("event: subscribed\ndata: " + new JsonObject().put("topics", new JsonArray(topics))
+          .encode() + "\n").getBytes(StandardCharsets.UTF_8), idLine()));
+      readPasts(topics);
     });
   }
 
@@ -70,11 +66,6 @@ final class SseSession extends StreamClient {
     if (!closed) {
       out(Unpooled.wrappedBuffer(HEARTBEAT));
     }
-  }
-
-  /** Where the stream stands on every partition of its topics, as an SSE id. */
-  String cursor() {
-    return SseCursor.format(topics, subs);
   }
 
   /** Ends the stream (shutdown, or an error after it started); the client's EventSource reconnects. */

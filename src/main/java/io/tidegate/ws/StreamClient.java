@@ -44,7 +44,7 @@ abstract class StreamClient {
   private final List<Runnable> drainWaiters = new ArrayList<>();
   private final Runnable onClose;
   /** How long a {@code latest} subscription waits for the live feed to stand on every partition. */
-  private static final long POSITION_TIMEOUT_MS = 30_000;
+  protected static final long POSITION_TIMEOUT_MS = 30_000;
 
   StreamClient(WsContext context, Runnable onClose) {
     this.c = context;
@@ -272,6 +272,16 @@ abstract class StreamClient {
 
   /** After a pass of live records: a transport that gathers them into one write makes it here. */
   protected void flushLive() {}
+
+  /** Once the client was told it is subscribed: the subscriptions of these topics that start in the past read it. */
+  protected final void readPasts(List<String> topics) {
+    for (String topic : topics) {
+      Subscription s = subs.get(topic);
+      if (s != null && s.catchUp != null) {
+        readPast(s);
+      }
+    }
+  }
 
   /** Reads the next chunk of the past; joins the live feed once delivery has reached it on every partition. */
   protected final void readPast(Subscription s) {

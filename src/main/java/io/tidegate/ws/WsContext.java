@@ -26,4 +26,11 @@ record WsContext(
     AtomicInteger sessions,
     Counter slowClosed,
     Semaphore groupMembers,
-    Counter groupCommits) {}
+    Counter groupCommits) {
+
+  /** The same, counting its clients in {@code other} (SSE streams share a loop's fan-out with its sockets). */
+  WsContext withSessions(AtomicInteger other) {
+    return new WsContext(context, fanout, config, publishTimeoutMs, feed, topics, publishing, clients, catchUpWorkers,
+        catchUps, other, slowClosed, groupMembers, groupCommits);
+  }
+}

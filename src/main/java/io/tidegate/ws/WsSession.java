@@ -110,12 +110,7 @@ final class WsSession extends StreamClient {
         error(id, ErrorMapper.toApiError(ar.cause()));
       } else {
         send(new JsonObject().put("type", "subscribed").put("id", id).put("topics", new JsonArray(topics)));
-        for (String topic : topics) {
-          Subscription s = subs.get(topic);
-          if (s != null && s.catchUp != null) {
-            readPast(s);
-          }
-        }
+        readPasts(topics);
       }
     });
   }
@@ -301,8 +296,6 @@ final class WsSession extends StreamClient {
       member.start("tidegate-member-" + group);
     });
   }
-
-  private static final long POSITION_TIMEOUT_MS = 30_000;
 
   private static JsonObject byTopic(java.util.Collection<TopicPartition> partitions) {
     JsonObject out = new JsonObject();
