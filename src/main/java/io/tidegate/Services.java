@@ -1,17 +1,17 @@
 package io.tidegate;
 
 import io.tidegate.config.TidegateConfig;
-import io.tidegate.health.KafkaHealth;
-import io.tidegate.http.IdempotencyCache;
+import io.tidegate.ops.KafkaHealth;
+import io.tidegate.publish.IdempotencyCache;
 import io.tidegate.kafka.GroupService;
-import io.tidegate.kafka.HistoryReader;
-import io.tidegate.kafka.PublishService;
-import io.tidegate.kafka.Publisher;
+import io.tidegate.stream.HistoryReader;
+import io.tidegate.publish.PublishService;
+import io.tidegate.publish.Publisher;
 import io.tidegate.kafka.TopicService;
-import io.tidegate.metrics.Metrics;
+import io.tidegate.ops.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.tidegate.kafka.KafkaClients;
-import io.tidegate.kafka.LiveFeed;
+import io.tidegate.stream.LiveFeed;
 import io.vertx.core.WorkerExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,5 +1,6 @@
 package io.tidegate.config;
 
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -1,0 +1,90 @@
+package io.tidegate.ops;
+
+import io.tidegate.kafka.KafkaFutures;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asks Kafka on a timer whether it answers (describeCluster, bounded by a timeout). Readiness and the
+ * fail-fast path of publishing read the last answer, so neither waits on Kafka.
+ */
+public final class KafkaHealth {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaHealth.class);
+
+  private final Vertx vertx;
+  private final Admin admin;
+  private final Duration interval;
+  private final Duration timeout;
+  private volatile boolean up;
+  private volatile String lastError = "not probed yet";
+  private volatile int brokers;
+  private long timerId = -1;
+  private boolean probing;
+
+  public KafkaHealth(Vertx vertx, Admin admin, Duration interval, Duration timeout) {
+    this.vertx = vertx;
+    this.admin = admin;
+    this.interval = interval;
+    this.timeout = timeout;
+  }
+
+  /** Starts probing on the given context (an event loop); the first probe runs at once. */
+  public void start(Context ctx) {
+    ctx.runOnContext(v -> {
+      probe(ctx);
+      timerId = vertx.setPeriodic(interval.toMillis(), id -> probe(ctx));
+    });
+  }
+
+  public void stop() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+  }
+
+  public boolean isUp() {
+    return up;
+  }
+
+  /** Seconds a client should wait before trying again while Kafka is down. */
+  public int retryAfterSeconds() {
+    return (int) Math.max(1, (interval.toMillis() + 999) / 1000);
+  }
+
+  public JsonObject status() {
+    return up ? new JsonObject().put("brokers", brokers) : new JsonObject().put("error", lastError);
+  }
+
+  private void probe(Context ctx) {
+    if (probing) {
+      return;
+    }
+    probing = true;
+    var options = new DescribeClusterOptions().timeoutMs((int) timeout.toMillis());
+    KafkaFutures.on(ctx, admin.describeCluster(options).nodes())
+        .onComplete(ar -> {
+          probing = false;
+          boolean was = up;
+          if (ar.succeeded()) {
+            brokers = ar.result().size();
+            up = true;
+          } else {
+            lastError = String.valueOf(ar.cause().getMessage());
+            up = false;
+          }
+          if (was != up) {
+            if (up) {
+              LOG.info("Kafka answers ({} broker(s))", brokers);
+            } else {
+              LOG.warn("Kafka does not answer: {}", lastError);
+            }
+          }
+        });
+  }
+}

@@ -1,0 +1,189 @@
+package io.tidegate.stream;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One event loop's share of the live feed: the sockets of this loop by topic, and the next offset the feed
+ * will deliver here for each partition. Runs only on its event loop, so it needs no locks.
+ */
+public final class Fanout implements LiveFeed.Sink {
+  private static final int WRITES_PER_SLICE = 8192;
+  /** Frames per socket per pass: the most Netty's flush consolidation holds back (see WsEndpoint). */
+  private static final int FRAMES_PER_PASS = 16;
+
+  private final io.vertx.core.Context context;
+
+  public Fanout(io.vertx.core.Context context, LiveFeed feed) {
+    this.context = context;
+    this.feed = feed;
+  }
+
+  private final Map<TopicPartition, Long> liveNext = new HashMap<>();
+  /** Copy-on-write arrays: delivery iterates without allocating, and may close (unregister) as it goes. */
+  private final Map<String, StreamClient[]> byTopic = new HashMap<>();
+  private static final StreamClient[] NONE = new StreamClient[0];
+
+  private final LiveFeed feed;
+  /** Per topic: [subscribers here, of which congested]. */
+  private final Map<String, int[]> load = new HashMap<>();
+  /** Topics with at least one subscriber here that is not congested. */
+  private final Set<String> ready = new java.util.HashSet<>();
+
+  void register(String topic, StreamClient session) {
+    Set<StreamClient> set = new LinkedHashSet<>(List.of(byTopic.getOrDefault(topic, NONE)));
+    if (set.add(session)) {
+      int[] l = load.computeIfAbsent(topic, t -> new int[2]);
+      l[0]++;
+      l[1] += session.congested() ? 1 : 0;
+      updateReady(topic);
+    }
+    byTopic.put(topic, set.toArray(NONE));
+  }
+
+  void unregister(String topic, StreamClient session) {
+    StreamClient[] current = byTopic.get(topic);
+    if (current == null) {
+      return;
+    }
+    Set<StreamClient> set = new LinkedHashSet<>(List.of(current));
+    if (set.remove(session)) {
+      int[] l = load.get(topic);
+      l[0]--;
+      l[1] -= session.congested() ? 1 : 0;
+      if (l[0] == 0) {
+        load.remove(topic);
+      }
+      updateReady(topic);
+    }
+    if (set.isEmpty()) {
+      byTopic.remove(topic);
+    } else {
+      byTopic.put(topic, set.toArray(NONE));
+    }
+  }
+
+  /** A session's queue crossed half its budget (or drained): counts for each of its topics. */
+  void congestion(StreamClient session, Set<String> topics, boolean congested) {
+    for (String topic : topics) {
+      int[] l = load.get(topic);
+      if (l != null) {
+        l[1] += congested ? 1 : -1;
+        updateReady(topic);
+      }
+    }
+  }
+
+  /** Tells the feed when this loop no longer has (or has again) a subscriber of the topic that can take more. */
+  private void updateReady(String topic) {
+    int[] l = load.get(topic);
+    boolean now = l != null && l[0] > l[1];
+    if (now ? ready.add(topic) : ready.remove(topic)) {
+      feed.congestion(topic, this, !now);
+    }
+  }
+
+  /** The next offset the live feed will deliver on this loop, or null while the partition is not read. */
+  Long liveNext(TopicPartition tp) {
+    return liveNext.get(tp);
+  }
+
+  Map<Integer, Long> livePositions(String topic) {
+    Map<Integer, Long> out = new HashMap<>();
+    liveNext.forEach((tp, o) -> {
+      if (tp.topic().equals(topic)) {
+        out.put(tp.partition(), o);
+      }
+    });
+    return out;
+  }
+
+  @Override
+  public void partitionStarted(TopicPartition tp, long offset) {
+    liveNext.put(tp, offset);
+    for (StreamClient s : sessions(tp.topic())) {
+      s.partitionStarted(tp, offset);
+    }
+  }
+
+  @Override
+  public void partitionsStopped(Set<TopicPartition> tps) {
+    tps.forEach(liveNext::remove);
+  }
+
+  /** One topic's records of a batch, and the sockets subscribed to it when the batch arrived. */
+  private record Work(StreamClient[] sessions, List<FeedRecord> records) {}
+
+  /**
+   * Writes the batch to this loop's sockets, socket by socket: each socket gets all its records of the batch
+   * in one go, so that their frames leave in one flush. Works in slices of about {@link #WRITES_PER_SLICE}
+   * socket writes, yielding the event loop between slices so that a large batch to many sockets never holds
+   * it for long.
+   *
+   * <p>The live position moves past the whole batch before delivery starts: a socket that subscribes while
+   * the batch is being written starts after it, and a catch-up read that reaches the position reads the
+   * batch itself.
+   */
+  @Override
+  public void records(List<FeedRecord> batch, Runnable taken) {
+    Map<String, List<FeedRecord>> byTopicRecords = new java.util.LinkedHashMap<>();
+    for (FeedRecord r : batch) {
+      byTopicRecords.computeIfAbsent(r.topic(), t -> new java.util.ArrayList<>()).add(r);
+      liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+    }
+    List<Work> work = new java.util.ArrayList<>();
+    byTopicRecords.forEach((topic, records) -> {
+      StreamClient[] targets = sessions(topic);
+      if (targets.length > 0) {
+        work.add(new Work(targets, records));
+      }
+    });
+    deliver(work, 0, 0, 0, taken);
+  }
+
+  /**
+   * Writes in passes: each pass gives every socket up to {@link #FRAMES_PER_PASS} frames of the topic (one
+   * flush), then yields, so the frames reach the kernel and the clients drain before the next pass. A large
+   * batch thus reaches a reading socket as a stream, not as one burst counted against its budget.
+   */
+  private void deliver(List<Work> work, int fromWork, int fromRecord, int fromSession, Runnable taken) {
+    int writes = 0;
+    int w = fromWork;
+    int from = fromRecord;
+    int s = fromSession;
+    while (w < work.size()) {
+      Work k = work.get(w);
+      int to = Math.min(from + FRAMES_PER_PASS, k.records().size());
+      List<FeedRecord> pass = k.records().subList(from, to);
+      while (s < k.sessions().length) {
+        k.sessions()[s++].deliverLive(pass);
+        writes += pass.size();
+        if (writes >= WRITES_PER_SLICE && s < k.sessions().length) {
+          int nw = w;
+          int nf = from;
+          int ns = s;
+          context.runOnContext(v -> deliver(work, nw, nf, ns, taken));
+          return;
+        }
+      }
+      s = 0;
+      if (to < k.records().size()) {
+        int nw = w;
+        int nf = to;
+        context.runOnContext(v -> deliver(work, nw, nf, 0, taken));
+        return;
+      }
+      w++;
+      from = 0;
+    }
+    taken.run();
+  }
+
+  private StreamClient[] sessions(String topic) {
+    return byTopic.getOrDefault(topic, NONE);
+  }
+}

@@ -1,0 +1,181 @@
+package io.tidegate.stream;
+
+import io.tidegate.kafka.KafkaClients;
+
+import io.tidegate.error.ApiError;
+import io.tidegate.codec.RecordEncoder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Reads a page of a topic's history with a short-lived, group-less consumer. Kafka's consumer blocks, so
+ * reads run on a small named worker pool; at most {@code maxConcurrent} run at once and more answer 503.
+ */
+public final class HistoryReader implements AutoCloseable {
+  private static final Comparator<ConsumerRecord<byte[], byte[]>> BY_TIME = Comparator
+      .comparingLong((ConsumerRecord<byte[], byte[]> r) -> r.timestamp())
+      .thenComparingInt(ConsumerRecord::partition)
+      .thenComparingLong(ConsumerRecord::offset);
+
+  private final KafkaClients clients;
+  private final WorkerExecutor workers;
+  private final int maxConcurrent;
+  private final Duration timeout;
+  private final AtomicInteger running = new AtomicInteger();
+
+  public HistoryReader(Vertx vertx, KafkaClients clients, int maxConcurrent, Duration timeout) {
+    this.clients = clients;
+    this.maxConcurrent = maxConcurrent;
+    this.timeout = timeout;
+    this.workers = vertx.createSharedWorkerExecutor("tidegate-history", Math.min(maxConcurrent, 4),
+        timeout.toMillis() * 3, TimeUnit.MILLISECONDS);
+  }
+
+  /** The page as {@code {"records":[...],"next":{"<partition>":<offset>}}}; {@code partitions} is the topic's count. */
+  public Future<Buffer> read(HistoryQuery q, int partitions) {
+    if (running.incrementAndGet() > maxConcurrent) {
+      running.decrementAndGet();
+      return Future.failedFuture(ApiError.overloaded("too many history reads at once; retry shortly"));
+    }
+    return workers.executeBlocking(() -> readBlocking(q, partitions), false)
+        .onComplete(x -> running.decrementAndGet());
+  }
+
+  private Buffer readBlocking(HistoryQuery q, int partitions) {
+    List<TopicPartition> tps = new ArrayList<>();
+    if (q.partition().isPresent()) {
+      tps.add(new TopicPartition(q.topic(), q.partition().getAsInt()));
+    } else {
+      for (int p = 0; p < partitions; p++) {
+        tps.add(new TopicPartition(q.topic(), p));
+      }
+    }
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.historyConsumer()) {
+      consumer.assign(tps);
+      Map<TopicPartition, Long> begin = consumer.beginningOffsets(tps, timeout);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
+      Map<TopicPartition, Long> start = startOffsets(consumer, q, tps, begin, end);
+
+      Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got = new HashMap<>();
+      Set<TopicPartition> pending = new HashSet<>();
+      for (TopicPartition tp : tps) {
+        got.put(tp, new ArrayList<>());
+        if (start.get(tp) < end.get(tp)) {
+          consumer.seek(tp, start.get(tp));
+          pending.add(tp);
+        }
+      }
+      consumer.pause(difference(tps, pending));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!pending.isEmpty() && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+          List<ConsumerRecord<byte[], byte[]>> list = got.get(tp);
+          if (pending.contains(tp) && r.offset() < end.get(tp) && list.size() < q.limit()) {
+            list.add(r);
+          }
+        }
+        for (TopicPartition tp : new ArrayList<>(pending)) {
+          if (got.get(tp).size() >= q.limit() || consumer.position(tp) >= end.get(tp)) {
+            pending.remove(tp);
+            consumer.pause(List.of(tp));
+          }
+        }
+      }
+      return page(q, tps, start, got);
+    }
+  }
+
+  private static Map<TopicPartition, Long> startOffsets(KafkaConsumer<byte[], byte[]> consumer, HistoryQuery q,
+      List<TopicPartition> tps, Map<TopicPartition, Long> begin, Map<TopicPartition, Long> end) {
+    Map<TopicPartition, Long> start = new HashMap<>();
+    if (q.offset().isPresent()) {
+      TopicPartition tp = tps.get(0);
+      start.put(tp, Math.max(begin.get(tp), Math.min(end.get(tp), q.offset().getAsLong())));
+      return start;
+    }
+    Map<TopicPartition, OffsetAndTimestamp> byTime = q.from() == HistoryQuery.From.TIMESTAMP
+        ? consumer.offsetsForTimes(toMap(tps, q.timestamp()))
+        : Map.of();
+    for (TopicPartition tp : tps) {
+      long s = switch (q.from()) {
+        case EARLIEST -> begin.get(tp);
+        case LATEST -> Math.max(begin.get(tp), end.get(tp) - q.limit());
+        case TIMESTAMP -> byTime.get(tp) == null ? end.get(tp) : byTime.get(tp).offset();
+      };
+      start.put(tp, s);
+    }
+    return start;
+  }
+
+  /** Merges partitions by time, keeps {@code limit} records (the newest for "latest"), and says where to go on. */
+  private static Buffer page(HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start,
+                             Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got) {
+    List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+    got.values().forEach(all::addAll);
+    all.sort(BY_TIME);
+    if (all.size() > q.limit()) {
+      all = q.from() == HistoryQuery.From.LATEST && q.offset().isEmpty()
+          ? all.subList(all.size() - q.limit(), all.size())
+          : all.subList(0, q.limit());
+    }
+    Map<Integer, Long> next = new TreeMap<>();
+    for (TopicPartition tp : tps) {
+      next.put(tp.partition(), start.get(tp));
+    }
+    Buffer out = Buffer.buffer(256 + all.size() * 256);
+    out.appendString("{\"records\":[");
+    boolean first = true;
+    for (ConsumerRecord<byte[], byte[]> r : all) {
+      if (!first) {
+        out.appendByte((byte) ',');
+      }
+      first = false;
+      out.appendBytes(RecordEncoder.encode(r, null));
+      next.merge(r.partition(), r.offset() + 1, Math::max);
+    }
+    out.appendString("],\"next\":{");
+    first = true;
+    for (Map.Entry<Integer, Long> e : next.entrySet()) {
+      if (!first) {
+        out.appendByte((byte) ',');
+      }
+      first = false;
+      out.appendString("\"" + e.getKey() + "\":" + e.getValue(), StandardCharsets.US_ASCII.name());
+    }
+    return out.appendString("}}");
+  }
+
+  private static Map<TopicPartition, Long> toMap(List<TopicPartition> tps, long value) {
+    Map<TopicPartition, Long> m = new HashMap<>();
+    tps.forEach(tp -> m.put(tp, value));
+    return m;
+  }
+
+  private static List<TopicPartition> difference(List<TopicPartition> all, Set<TopicPartition> minus) {
+    return all.stream().filter(tp -> !minus.contains(tp)).toList();
+  }
+
+  @Override
+  public void close() {
+    workers.close();
+  }
+}

@@ -1,0 +1,41 @@
+package io.tidegate.stream;
+
+import io.tidegate.codec.RecordFilter;
+import java.util.HashMap;
+import java.util.Map;
+
+/** One topic a socket subscribed to, and where it stands on each partition. Used on the socket's event loop only. */
+public final class Subscription {
+  public final String id;
+  public final String topic;
+  public final RecordFilter filter;
+  /** The next offset to deliver, per partition. */
+  public final Map<Integer, Long> next = new HashMap<>();
+  /** Partitions that start later start at the live position. */
+  final boolean latest;
+  /** Set while the subscription reads the past; null once it rides the live feed. */
+  CatchUpReader catchUp;
+  /** For {@code latest} before the feed stands on every partition: completed once it does. */
+  io.vertx.core.Promise<Void> positioned;
+  int partitions;
+
+  /** The topic's name as bytes, for SSE cursors. */
+  public final byte[] topicBytes;
+
+  /** The highest partition this subscription has a position on, or -1. */
+  public int lastPartition() {
+    int max = -1;
+    for (Integer p : next.keySet()) {
+      max = Math.max(max, p);
+    }
+    return max;
+  }
+
+  public Subscription(String id, String topic, RecordFilter filter, boolean latest) {
+    this.id = id;
+    this.topic = topic;
+    this.topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    this.filter = filter;
+    this.latest = latest;
+  }
+}

@@ -1,0 +1,139 @@
+package io.tidegate.transport;
+
+import io.tidegate.error.Problems;
+import io.tidegate.transport.http.GroupEndpoint;
+import io.tidegate.transport.http.PublishEndpoint;
+import io.tidegate.transport.http.StatsEndpoint;
+import io.tidegate.transport.http.TopicEndpoint;
+
+import io.tidegate.Services;
+import io.tidegate.error.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** One HTTP listener instance (several share the port, one per event loop) and its routes. */
+public final class HttpVerticle extends VerticleBase {
+  private final Services services;
+  private final int port;
+  private HttpServer server;
+  private io.tidegate.transport.ws.WsEndpoint ws;
+  private io.tidegate.transport.sse.SseEndpoint sse;
+
+  /** @param port the port to bind; 0 picks a free one (then deploy further instances with the port it got) */
+  public HttpVerticle(Services services, int port) {
+    this.services = services;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    var cfg = services.config();
+    Router router = router();
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(cfg.http().host())
+        .setPort(port)
+        .setCompressionSupported(true)
+        .setMaxWebSocketFrameSize(cfg.ws().maxFrameBytes())
+        .setMaxWebSocketMessageSize(cfg.ws().maxFrameBytes())
+        .setPerMessageWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
+        .setPerFrameWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
+        .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
+    return server.requestHandler(router).listen();
+  }
+
+  /** Stops accepting, lets in-flight requests finish (bounded by the shutdown timeout). */
+  @Override
+  public Future<?> stop() {
+    if (server == null) {
+      return Future.succeededFuture();
+    }
+    Duration grace = Duration.ofMillis(Math.max(1, services.config().shutdownTimeout().toMillis() / 2));
+    ws.closeAll();
+    sse.closeAll();
+    return server.shutdown(grace);
+  }
+
+  /** Read once, when the class loads (not on an event loop's time). */
+  private static final String CHART_JS =
+      "/webjars/chart.js/" + webJarVersion("org.webjars.npm", "chart.js") + "/dist/chart.umd.min.js";
+
+  /** A WebJar's version, from the Maven metadata inside it. */
+  private static String webJarVersion(String group, String artifact) {
+    String path = "META-INF/maven/" + group + "/" + artifact + "/pom.properties";
+    try (var in = HttpVerticle.class.getClassLoader().getResourceAsStream(path)) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "missing");
+    } catch (java.io.IOException e) {
+      return "missing";
+    }
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    var cfg = services.config();
+    Router router = Router.router(vertx);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes())
+        .setPreallocateBodyBuffer(true);
+
+    var publish = new PublishEndpoint(vertx, services.publishing(), services.idempotency(), cfg.publish().timeout());
+    var topics = new TopicEndpoint(services.topics(), services.history(), cfg.publish());
+    var groups = new GroupEndpoint(services.groups());
+
+    router.post("/topics/:topic/records").consumes("application/json").handler(body).handler(publish::publishJson);
+    router.get("/topics/:topic/records").handler(topics::records);
+    router.post("/topics/:topic").consumes("text/plain").consumes("application/octet-stream")
+        .handler(body).handler(publish::publishRaw);
+    router.get("/topics/:topic").handler(topics::describe);
+    router.delete("/topics/:topic").handler(topics::delete);
+    router.get("/topics").handler(topics::list);
+    router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
+    router.get("/groups").handler(groups::list);
+    ws = new io.tidegate.transport.ws.WsEndpoint(context, services);
+    router.get("/ws").handler(ws::handle);
+    sse = new io.tidegate.transport.sse.SseEndpoint(ws, services);
+    router.get("/events").handler(sse::handle);
+
+    HealthCheckHandler live = HealthCheckHandler.create(vertx)
+        .register("event-loop", p -> p.complete(Status.OK()));
+    HealthCheckHandler ready = HealthCheckHandler.create(vertx)
+        .register("kafka", p -> p.complete(services.health().isUp()
+            ? Status.OK(services.health().status()) : Status.KO(services.health().status())));
+    router.get("/health/live").handler(live);
+    router.get("/health/ready").handler(ready);
+    router.get("/health").handler(ready);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(services.metrics().scrape()));
+
+    router.get("/stats").handler(new StatsEndpoint(services)::get);
+    // Front-end libraries packaged as WebJars (Maven Central), served from the classpath: no CDN at run time.
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
+    // the dashboard names Chart.js without its version, so the page follows the WebJar the pom brings
+    router.get("/vendor/chart.umd.min.js").handler(ctx -> ctx.reroute(CHART_JS));
+    router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(true));
+
+    router.route().failureHandler(ctx -> Problems.send(ctx.response(), ctx.failure() != null
+        ? io.tidegate.error.ErrorMapper.toApiError(ctx.failure()) : ApiError.ofStatus(ctx.statusCode())));
+    for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+      router.errorHandler(status, ctx -> Problems.send(ctx.response(), ctx.failure() instanceof ApiError e
+          ? e : ApiError.ofStatus(status)));
+    }
+    return router;
+  }
+}

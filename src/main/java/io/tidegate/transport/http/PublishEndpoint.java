@@ -1,0 +1,169 @@
+package io.tidegate.transport.http;
+
+import io.tidegate.error.Problems;
+import io.tidegate.publish.IdempotencyCache;
+
+import io.tidegate.error.ApiError;
+import io.tidegate.publish.PublishService;
+import io.tidegate.publish.PublishService.Submission;
+import io.tidegate.publish.Publisher.Ack;
+import io.tidegate.publish.Publisher.Failed;
+import io.tidegate.publish.Publisher.Outcome;
+import io.tidegate.codec.PublishRecord;
+import io.tidegate.codec.RecordParser;
+import io.tidegate.codec.TopicNames;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * {@code POST /topics/{topic}/records} (JSON, one record or a batch) and {@code POST /topics/{topic}}
+ * (the raw body is the value). Answers once Kafka acknowledged every record, or at once with
+ * {@code ?async=true}.
+ */
+public final class PublishEndpoint {
+  private static final int MAX_IDEMPOTENCY_KEY = 255;
+
+  private final Vertx vertx;
+  private final PublishService publishing;
+  private final IdempotencyCache idempotency;
+  private final Duration timeout;
+
+  public PublishEndpoint(Vertx vertx, PublishService publishing, IdempotencyCache idempotency, Duration timeout) {
+    this.vertx = vertx;
+    this.publishing = publishing;
+    this.idempotency = idempotency;
+    this.timeout = timeout;
+  }
+
+  public void publishJson(RoutingContext ctx) {
+    String topic = TopicNames.validate(ctx.pathParam("topic"));
+    byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    if (body.length == 0) {
+      throw ApiError.malformedJson("the body is empty; send one record or {\"records\":[...]}");
+    }
+    publish(ctx, topic, body, RecordParser.parse(body));
+  }
+
+  public void publishRaw(RoutingContext ctx) {
+    String topic = TopicNames.validate(ctx.pathParam("topic"));
+    byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    String key = ctx.queryParam("key").isEmpty() ? null : ctx.queryParam("key").get(0);
+    Integer partition = null;
+    if (!ctx.queryParam("partition").isEmpty()) {
+      try {
+        partition = Integer.parseInt(ctx.queryParam("partition").get(0));
+      } catch (NumberFormatException e) {
+        partition = -1;
+      }
+      if (partition < 0) {
+        throw ApiError.invalidRecord(-1, "'partition' must be a non-negative integer");
+      }
+    }
+    PublishRecord r = new PublishRecord(key == null ? null : key.getBytes(StandardCharsets.UTF_8), body, List.of(),
+        partition, null);
+    publish(ctx, topic, body, List.of(r));
+  }
+
+  private void publish(RoutingContext ctx, String topic, byte[] body, List<PublishRecord> records) {
+    boolean async = "true".equals(ctx.request().getParam("async"));
+    String idemKey = ctx.request().getHeader("Idempotency-Key");
+    if (idemKey != null && (idemKey.isBlank() || idemKey.length() > MAX_IDEMPOTENCY_KEY)) {
+      throw ApiError.badRequest("Idempotency-Key must hold 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
+    }
+    if (idemKey == null || !idempotency.enabled()) {
+      Submission s = publishing.submit(topic, records);
+      respond(ctx, async ? s.handedOver() : s.outcomes().mapEmpty(), s.outcomes(), async);
+      return;
+    }
+    String cacheKey = IdempotencyCache.key(topic, idemKey);
+    long hash = hash(ctx.request().path(), body);
+    Promise<List<Outcome>> mine = Promise.promise();
+    IdempotencyCache.Entry entry = new IdempotencyCache.Entry(hash, records.size(), mine.future());
+    IdempotencyCache.Entry first = idempotency.putIfAbsent(cacheKey, entry);
+    if (first != null) {
+      if (first.bodyHash() != hash) {
+        throw ApiError.unprocessable("Idempotency-Key '" + idemKey + "' was used for a different request");
+      }
+      ctx.response().putHeader("Idempotent-Replayed", "true");
+      respond(ctx, first.outcomes().mapEmpty(), first.outcomes(), async);
+      return;
+    }
+    Submission s = publishing.submit(topic, records);
+    s.outcomes().onComplete(ar -> {
+      if (ar.failed() || ar.result().stream().noneMatch(o -> o instanceof Ack)) {
+        idempotency.forget(cacheKey, entry); // nothing written: a retry must publish
+      }
+      mine.handle(ar);
+    });
+    respond(ctx, async ? s.handedOver() : s.outcomes().mapEmpty(), s.outcomes(), async);
+  }
+
+  /**
+   * Async: 202 once {@code ready} succeeds. Otherwise the outcomes, or a 503 when Kafka has not acknowledged
+   * within the publish timeout (the records may still land: the idempotency entry keeps waiting for them).
+   */
+  private void respond(RoutingContext ctx, Future<Void> ready, Future<List<Outcome>> outcomes, boolean async) {
+    if (async) {
+      ready.onComplete(ar -> {
+        if (ar.failed()) {
+          Problems.send(ctx, ar.cause());
+        } else {
+          Problems.json(ctx, 202, new JsonObject().put("accepted", true));
+        }
+      });
+      return;
+    }
+    long timer = vertx.setTimer(timeout.toMillis(), t -> Problems.send(ctx.response(), ApiError.timeout(
+        "Kafka did not acknowledge within " + timeout.toMillis() + " ms; the records may still be written. "
+            + "Retry with the same Idempotency-Key to learn their fate without writing them twice.", 5)));
+    outcomes.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.failed()) {
+        Problems.send(ctx, ar.cause());
+      } else {
+        writeOutcomes(ctx, ar.result());
+      }
+    });
+  }
+
+  /** 200 when all were acknowledged, 207 when some failed, the failure itself when none was written. */
+  private static void writeOutcomes(RoutingContext ctx, List<Outcome> outcomes) {
+    Failed firstFailure = null;
+    boolean anyAck = false;
+    // Written by hand: this is the hot path of every publish, and the shape is fixed.
+    StringBuilder sb = new StringBuilder(16 + outcomes.size() * 64).append("{\"results\":[");
+    for (int i = 0; i < outcomes.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      Outcome o = outcomes.get(i);
+      if (o instanceof Ack a) {
+        anyAck = true;
+        sb.append("{\"partition\":").append(a.partition()).append(",\"offset\":").append(a.offset())
+            .append(",\"timestamp\":").append(a.timestamp()).append('}');
+      } else if (o instanceof Failed f) {
+        firstFailure = firstFailure == null ? f : firstFailure;
+        sb.append("{\"error\":").append(f.error().toJson().encode()).append('}');
+      }
+    }
+    if (!anyAck && firstFailure != null) {
+      Problems.send(ctx.response(), firstFailure.error());
+      return;
+    }
+    Problems.json(ctx, firstFailure == null ? 200 : 207, Buffer.buffer(sb.append("]}").toString()));
+  }
+
+  private static long hash(String path, byte[] body) {
+    CRC32C crc = new CRC32C();
+    crc.update(body);
+    return ((long) path.hashCode() << 32) ^ crc.getValue() ^ ((long) body.length << 48);
+  }
+}

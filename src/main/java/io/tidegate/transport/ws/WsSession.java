@@ -1,0 +1,410 @@
+package io.tidegate.transport.ws;
+
+import io.tidegate.stream.StreamClient;
+import io.tidegate.stream.StreamContext;
+import io.tidegate.stream.Subscription;
+
+import io.netty.buffer.Unpooled;
+import io.tidegate.error.ApiError;
+import io.tidegate.error.ErrorMapper;
+import io.tidegate.stream.FeedRecord;
+import io.tidegate.stream.group.GroupMember;
+import io.tidegate.publish.Publisher.Ack;
+import io.tidegate.publish.Publisher.Failed;
+import io.tidegate.publish.Publisher.Outcome;
+import io.tidegate.codec.PublishRecord;
+import io.tidegate.codec.RecordEncoder;
+import io.tidegate.codec.RecordFilter;
+import io.tidegate.codec.RecordParser;
+import io.tidegate.codec.TopicNames;
+import io.vertx.core.Future;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One WebSocket client: its protocol ({@code subscribe}, {@code unsubscribe}, {@code publish}, {@code ping})
+ * over the delivery {@link StreamClient} provides. Lives on the socket's event loop.
+ */
+final class WsSession extends StreamClient {
+  private final ServerWebSocket ws;
+
+  WsSession(ServerWebSocket ws, StreamContext context, Runnable onClose) {
+    super(context, onClose);
+    this.ws = ws;
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> error(null, ApiError.badRequest("frames are JSON text, one object per frame")));
+    ws.exceptionHandler(e -> {
+      if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c
+          && c.closeStatus() != null && c.closeStatus().code() == 1009) {
+        ws.close((short) 1009, "frame too big");
+      }
+    });
+    ws.closeHandler(v -> cleanUp());
+    // On shutdown the endpoint closes every socket with 1001 before the listener stops (WsEndpoint.closeAll).
+  }
+
+  // ---- client to gateway ----
+
+  private void onText(String text) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      error(null, ApiError.malformedJson("a frame must be one JSON object"));
+      return;
+    }
+    Object idValue = msg.getValue("id");
+    String id = idValue == null ? null : String.valueOf(idValue);
+    try {
+      Object type = msg.getValue("type");
+      if (!(type instanceof String t)) {
+        throw ApiError.badRequest("'type' must be one of subscribe, unsubscribe, publish, ping");
+      }
+      switch (t) {
+        case "subscribe" -> subscribe(id, msg);
+        case "unsubscribe" -> unsubscribe(id, msg);
+        case "publish" -> publish(id, msg);
+        case "ping" -> send(new JsonObject().put("type", "pong").put("id", id));
+        case "commit" -> commit(id, msg);
+        default -> throw ApiError.badRequest("unknown type '" + t + "' (subscribe, unsubscribe, publish, commit, ping)");
+      }
+    } catch (RuntimeException e) {
+      error(id, ErrorMapper.toApiError(e));
+    }
+  }
+
+  private void subscribe(String id, JsonObject msg) {
+    List<String> topics = topics(msg);
+    for (String topic : topics) {
+      if (subs.containsKey(topic) || memberOf.containsKey(topic)) {
+        throw ApiError.conflict("already subscribed to '" + topic + "'; unsubscribe first");
+      }
+    }
+    if (msg.containsKey("group")) {
+      joinGroup(id, msg, topics);
+      return;
+    }
+    RecordFilter filter = RecordFilter.parse(msg.getValue("filter"));
+    Object from = msg.getValue("from", "latest");
+    List<Future<Void>> started = new ArrayList<>();
+    for (String topic : topics) {
+      started.add(c.topics().lookup(topic).compose(info -> startAt(id, topic, filter, from, info.partitions())));
+    }
+    Future.all(started).onComplete(ar -> {
+      if (ar.failed()) {
+        // undo what did start: a subscribe is all or nothing
+        topics.forEach(t -> {
+          Subscription s = subs.get(t);
+          if (s != null && id != null && id.equals(s.id)) {
+            drop(t);
+          }
+        });
+        error(id, ErrorMapper.toApiError(ar.cause()));
+      } else {
+        send(new JsonObject().put("type", "subscribed").put("id", id).put("topics", new JsonArray(topics)));
+        readPasts(topics);
+      }
+    });
+  }
+
+  private static List<String> topics(JsonObject msg) {
+    Object raw = msg.getValue("topics");
+    if (!(raw instanceof JsonArray arr) || arr.isEmpty()) {
+      throw ApiError.badRequest("'topics' must be a non-empty array of topic names");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object o : arr) {
+      if (!(o instanceof String s)) {
+        throw ApiError.badRequest("'topics' must hold strings");
+      }
+      if (!out.contains(s)) {
+        out.add(TopicNames.validate(s));
+      }
+    }
+    return out;
+  }
+
+  private void unsubscribe(String id, JsonObject msg) {
+    List<String> topics = topics(msg);
+    for (String topic : topics) {
+      if (!subs.containsKey(topic) && !memberOf.containsKey(topic)) {
+        throw ApiError.notFound("not subscribed to '" + topic + "'");
+      }
+      Membership m = memberOf.get(topic);
+      if (m != null && !topics.containsAll(m.member.topics())) {
+        throw ApiError.badRequest("group '" + m.member.group() + "' was joined for " + m.member.topics()
+            + "; unsubscribe from all of them together");
+      }
+    }
+    for (String topic : topics) {
+      Membership m = memberOf.get(topic);
+      if (m != null) {
+        leave(m);
+      }
+    }
+    topics.stream().filter(subs::containsKey).forEach(this::drop);
+    send(new JsonObject().put("type", "unsubscribed").put("id", id).put("topics", new JsonArray(topics)));
+  }
+
+  private void publish(String id, JsonObject msg) {
+    if (!(msg.getValue("topic") instanceof String topic)) {
+      throw ApiError.badRequest("'topic' must be a topic name");
+    }
+    TopicNames.validate(topic);
+    JsonObject record = msg.copy();
+    record.remove("type");
+    record.remove("id");
+    record.remove("topic");
+    List<PublishRecord> records = RecordParser.parse(record.toBuffer().getBytes());
+    Future<List<Outcome>> outcomes = c.publishing().submit(topic, records).outcomes();
+    long timer = c.context().owner().setTimer(c.publishTimeoutMs(), t -> error(id, ApiError.timeout(
+        "Kafka did not acknowledge within " + c.publishTimeoutMs() + " ms; the record may still be written", 5)));
+    outcomes.onComplete(ar -> {
+      if (!c.context().owner().cancelTimer(timer)) {
+        return; // already answered with the timeout
+      }
+      if (ar.failed()) {
+        error(id, ErrorMapper.toApiError(ar.cause()));
+      } else if (ar.result().get(0) instanceof Ack a) {
+        send(new JsonObject().put("type", "ack").put("id", id).put("topic", topic).put("partition", a.partition())
+            .put("offset", a.offset()).put("timestamp", a.timestamp()));
+      } else if (ar.result().get(0) instanceof Failed f) {
+        error(id, f.error());
+      }
+    });
+  }
+
+
+  // ---- consumer groups ----
+
+  /** A group this socket is a member of, for some topics. */
+  private static final class Membership {
+    final String id;
+    final GroupMember member;
+    final RecordFilter filter;
+    long joinTimer = -1;
+
+    Membership(String id, GroupMember member, RecordFilter filter) {
+      this.id = id;
+      this.member = member;
+      this.filter = filter;
+    }
+  }
+
+  /** Topic to the group membership that reads it for this socket. */
+  private final Map<String, Membership> memberOf = new HashMap<>();
+  private final Map<String, Membership> memberships = new LinkedHashMap<>();
+
+  /**
+   * {@code "group":"billing"}: this socket joins the Kafka consumer group for these topics. {@code from} only
+   * says where a group with no commits starts (earliest or latest); afterwards the group's commits decide.
+   */
+  private void joinGroup(String id, JsonObject msg, List<String> topics) {
+    if (!(msg.getValue("group") instanceof String group) || group.isBlank() || group.length() > 249
+        || group.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+      throw ApiError.badRequest("'group' must be a group name: 1 to 249 printable characters");
+    }
+    if (memberships.containsKey(group)) {
+      throw ApiError.conflict("already a member of group '" + group + "' on this socket; unsubscribe first");
+    }
+    Object from = msg.getValue("from", "latest");
+    if (!"latest".equals(from) && !"earliest".equals(from)) {
+      throw ApiError.badRequest("a group member reads from the group's committed offsets; 'from' may only say where "
+          + "a group with no commits starts: \"earliest\" or \"latest\"");
+    }
+    RecordFilter filter = RecordFilter.parse(msg.getValue("filter"));
+    if (!c.groupMembers().tryAcquire()) {
+      throw ApiError.overloaded("this gateway holds its maximum of group members; retry shortly or use another gateway");
+    }
+    List<Future<?>> lookups = new ArrayList<>();
+    topics.forEach(t -> lookups.add(c.topics().lookup(t)));
+    Membership[] self = new Membership[1];
+    GroupMember member = new GroupMember(c.clients(), group, topics, (String) from, c.context(), new GroupMember.Listener() {
+      @Override
+      public void joined() {
+        Membership m = self[0];
+        if (m != null && m.joinTimer >= 0 && c.context().owner().cancelTimer(m.joinTimer)) {
+          m.joinTimer = -1;
+          send(new JsonObject().put("type", "subscribed").put("id", m.id).put("topics", new JsonArray(topics))
+              .put("group", group));
+        }
+      }
+
+      @Override
+      public void assigned(java.util.Collection<TopicPartition> partitions) {
+        send(new JsonObject().put("type", "assigned").put("group", group).put("partitions", byTopic(partitions)));
+      }
+
+      @Override
+      public void revoked(java.util.Collection<TopicPartition> partitions) {
+        send(new JsonObject().put("type", "revoked").put("group", group).put("partitions", byTopic(partitions)));
+      }
+
+      @Override
+      public void records(List<ConsumerRecord<byte[], byte[]>> batch, Runnable taken) {
+        Membership m = self[0];
+        if (!closed && m != null && memberships.get(group) == m) {
+          for (ConsumerRecord<byte[], byte[]> r : batch) {
+            if (m.filter.matches(r)) {
+              out(Unpooled.wrappedBuffer(RecordEncoder.encode(r, "record")));
+            }
+          }
+          checkCongestion();
+        }
+        taken.run();
+      }
+
+      @Override
+      public void failed(Throwable cause) {
+        Membership m = self[0];
+        if (m != null && memberships.get(group) == m) {
+          forget(m);
+          error(m.id, ApiError.unavailable("the group member stopped: " + cause.getMessage(), 1));
+        }
+      }
+    });
+    Membership m = new Membership(id, member, filter);
+    self[0] = m;
+    memberships.put(group, m);
+    topics.forEach(t -> memberOf.put(t, m));
+    Future.all(lookups).onComplete(ar -> {
+      if (memberships.get(group) != m) {
+        return;
+      }
+      if (ar.failed()) {
+        forget(m);
+        c.groupMembers().release();
+        error(id, ErrorMapper.toApiError(ar.cause()));
+        return;
+      }
+      m.joinTimer = c.context().owner().setTimer(POSITION_TIMEOUT_MS, t -> {
+        m.joinTimer = -1;
+        error(id, ApiError.unavailable("could not join group '" + group + "' in time; retry shortly", 1));
+        leave(m);
+      });
+      if (congested()) {
+        member.congested(true);
+      }
+      member.start("tidegate-member-" + group);
+    });
+  }
+
+  private static JsonObject byTopic(java.util.Collection<TopicPartition> partitions) {
+    JsonObject out = new JsonObject();
+    List<TopicPartition> sorted = new ArrayList<>(partitions);
+    sorted.sort(java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+    for (TopicPartition tp : sorted) {
+      JsonArray list = out.getJsonArray(tp.topic());
+      if (list == null) {
+        list = new JsonArray();
+        out.put(tp.topic(), list);
+      }
+      list.add(tp.partition());
+    }
+    return out;
+  }
+
+  /** {@code {"type":"commit","topic","partition","offset"}}: the record at offset, and all before it, are done. */
+  private void commit(String id, JsonObject msg) {
+    if (!(msg.getValue("topic") instanceof String topic)) {
+      throw ApiError.badRequest("'topic' must be a topic name");
+    }
+    if (!(msg.getValue("partition") instanceof Number p) || p.intValue() < 0 || p.doubleValue() != p.intValue()) {
+      throw ApiError.badRequest("'partition' must be a non-negative integer");
+    }
+    if (!(msg.getValue("offset") instanceof Number o) || o.longValue() < 0 || o.doubleValue() != o.longValue()) {
+      throw ApiError.badRequest("'offset' must be the offset of a record this member received");
+    }
+    Membership m = memberOf.get(topic);
+    if (m == null) {
+      throw ApiError.notFound("this socket is not a group member for '" + topic + "' (subscribe with \"group\" first)");
+    }
+    int partition = p.intValue();
+    long offset = o.longValue();
+    m.member.commit(new TopicPartition(topic, partition), offset).onComplete(ar -> {
+      if (ar.succeeded()) {
+        c.groupCommits().increment();
+        send(new JsonObject().put("type", "committed").put("id", id).put("topic", topic).put("partition", partition)
+            .put("offset", offset));
+      } else {
+        error(id, ErrorMapper.toApiError(ar.cause()));
+      }
+    });
+  }
+
+  /** Leaves the group: the member's consumer closes on its thread, and Kafka gives its partitions to the others. */
+  private void leave(Membership m) {
+    if (memberships.get(m.member.group()) == m) {
+      forget(m);
+      m.member.close().onComplete(v -> c.groupMembers().release());
+    }
+  }
+
+  private void forget(Membership m) {
+    memberships.remove(m.member.group());
+    m.member.topics().forEach(t -> memberOf.remove(t, m));
+    if (m.joinTimer >= 0) {
+      c.context().owner().cancelTimer(m.joinTimer);
+      m.joinTimer = -1;
+    }
+  }
+
+  @Override
+  protected void congestionChanged(boolean now) {
+    memberships.values().forEach(m -> m.member.congested(now));
+  }
+
+  @Override
+  protected void closing() {
+    List.copyOf(memberships.values()).forEach(this::leave);
+  }
+
+  // ---- the transport ----
+
+  @Override
+  protected Future<Void> write(ByteBuf bytes) {
+    return ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true));
+  }
+
+  @Override
+  protected void writeLive(Subscription s, FeedRecord r) {
+    out(Unpooled.wrappedBuffer(r.frame()));
+  }
+
+  @Override
+  protected void writePast(Subscription s, ConsumerRecord<byte[], byte[]> r) {
+    out(Unpooled.wrappedBuffer(RecordEncoder.encode(r, "record")));
+  }
+
+  @Override
+  protected void event(JsonObject message) {
+    send(message);
+  }
+
+  private void send(JsonObject frame) {
+    if (!closed) {
+      out(Unpooled.wrappedBuffer(frame.toBuffer().getBytes()));
+    }
+  }
+
+  /** A last frame with the offsets to resume from, then close 1013. */
+  @Override
+  protected void overBudget(JsonObject resume) {
+    ws.writeTextMessage(new JsonObject().put("type", "error").put("status", 1013).put("title", "Too slow")
+        .put("detail", "the socket's outbound budget of " + c.config().budgetBytes() + " bytes is used up; "
+            + "reconnect and subscribe from these offsets").put("resume", resume).encode());
+    ws.close((short) 1013, "too slow");
+  }
+}

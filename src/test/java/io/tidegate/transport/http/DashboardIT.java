@@ -1,0 +1,493 @@
+package io.tidegate.transport.http;
+
+import static io.tidegate.testing.KafkaTestClients.createTopic;
+import static io.tidegate.testing.KafkaTestClients.uniqueTopic;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidegate.testing.Browser;
+import io.tidegate.testing.GatewayIT;
+import io.tidegate.testing.Http;
+import io.tidegate.testing.TestGateway;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * The dashboard at / in a real headless Chromium, against a gateway in front of the real broker. Every test
+ * leaves screenshots at 1280x800 and 390x844, light and dark, in target/screenshots/.
+ */
+@GatewayIT
+class DashboardIT {
+  static final Path SHOTS = Path.of("target", "screenshots");
+  static TestGateway gw;
+  static Browser browser;
+  /** The part of the page a test is about: its screenshots show it. */
+  private String section = "#main";
+
+  @BeforeAll
+  static void start() {
+    gw = TestGateway.start();
+    browser = Browser.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    gw.close();
+  }
+
+  @BeforeEach
+  void open() {
+    browser.viewport(Browser.DESKTOP_WIDTH, Browser.DESKTOP_HEIGHT);
+    browser.colorScheme("light");
+    browser.driver().get(gw.url("/"));
+    browser.waitUntil("the dashboard is connected", () -> "open".equals(browser.js(
+        "return document.documentElement.dataset.ready === 'true' && document.getElementById('conn').dataset.state")));
+    assertEquals("Connected", text("#conn-text"));
+  }
+
+  /** Screenshots at both widths in both themes; the phone layout must not scroll sideways; no script errors. */
+  @AfterEach
+  void screenshots(TestInfo info) {
+    String name = info.getTestClass().orElseThrow().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName();
+    String show = "document.querySelector(arguments[0]).scrollIntoView({block: 'start'});"
+        + "window.scrollBy(0, -document.querySelector('.top').offsetHeight - 8);";
+    for (String scheme : List.of("light", "dark")) {
+      browser.colorScheme(scheme);
+      browser.viewport(Browser.DESKTOP_WIDTH, Browser.DESKTOP_HEIGHT);
+      pause(150);
+      browser.js(show, section);
+      browser.screenshot(SHOTS, name + "-1280x800-" + scheme);
+      if (scheme.equals("light")) {
+        browser.js("window.scrollTo(0, 0)");
+        browser.fullPageScreenshot(SHOTS, name + "-1280-light-full");
+      }
+      browser.viewport(Browser.PHONE_WIDTH, Browser.PHONE_HEIGHT);
+      pause(150);
+      browser.js(show, section);
+      browser.screenshot(SHOTS, name + "-390x844-" + scheme);
+      if (scheme.equals("light")) {
+        browser.js("window.scrollTo(0, 0)");
+        browser.fullPageScreenshot(SHOTS, name + "-390-light-full");
+      }
+      long width = ((Number) browser.js("return document.documentElement.scrollWidth")).longValue();
+      assertTrue(width <= Browser.PHONE_WIDTH, "the page fits a 390 px phone without sideways scrolling (is " + width + " px)");
+    }
+    browser.colorScheme("light");
+    browser.viewport(Browser.DESKTOP_WIDTH, Browser.DESKTOP_HEIGHT);
+    List<LogEntry> errors = browser.consoleLog().stream()
+        .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+        // answers such as the 404 of a topic just deleted are logged by Chromium too; only script errors count
+        .filter(e -> !e.getMessage().contains("Failed to load resource")).toList();
+    assertTrue(errors.isEmpty(), "no errors in the browser console: " + errors);
+  }
+
+  // ---- the tests ----
+
+  @Test
+  void aRecordPublishedThroughTheFormShowsItsAckAndAppearsInTheLiveTailWithThatPartitionAndOffset() {
+    section = "#tail";
+    String topic = uniqueTopic("dash-form");
+    createTopic(topic, 3);
+    startTail(topic, null, null);
+
+    type("#pub-topic", topic);
+    type("#pub-key", "u1");
+    type("#pub-headers", "event-type: user.created");
+    type("#pub-value", "{\"id\": 7, \"name\": \"Ada\"}");
+    click("#pub-send");
+    browser.waitUntil("the ack is shown", () -> text("#pub-result").startsWith("Acknowledged"));
+    String partition = attr("#pub-result", "data-partition");
+    String offset = attr("#pub-result", "data-offset");
+    assertEquals("Acknowledged: " + topic + ", partition " + partition + ", offset " + offset + ".", text("#pub-result"));
+    assertEquals(offset, String.valueOf(Http.get(gw.url("/topics/" + topic + "/records?partition=" + partition
+        + "&offset=" + offset + "&limit=1")).json().getJsonArray("records").getJsonObject(0).getLong("offset")));
+
+    String row = ".tail-row[data-topic='" + topic + "'][data-partition='" + partition + "'][data-offset='" + offset + "']";
+    browser.waitUntil("the record is in the tail", () -> !all(row).isEmpty());
+    assertTrue(one(row).getText().contains("p" + partition + " · " + offset), one(row).getText());
+    assertTrue(one(row).getText().contains("u1"));
+    assertTrue(one(row).getText().contains("{\"id\":7,\"name\":\"Ada\"}"), one(row).getText());
+
+    // keyboard: focus the list, End goes to the newest record, Enter opens it
+    one("#tail-view").sendKeys(Keys.END);
+    browser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+    browser.waitUntil("the record dialog opens", () -> one("#record-dialog").isDisplayed());
+    assertEquals(partition, text("#record-meta .f-partition"));
+    assertEquals(offset, text("#record-meta .f-offset"));
+    assertEquals("u1", text("#record-meta .f-key"));
+    assertEquals("event-type: user.created", text("#record-meta .f-headers"));
+    assertTrue(text("#record-meta .f-timestamp").matches("\\d{4}-\\d\\d-\\d\\dT.*Z \\(\\d+\\)"), text("#record-meta .f-timestamp"));
+    assertEquals("{\n  \"id\": 7,\n  \"name\": \"Ada\"\n}", browser.js("return document.getElementById('record-value').textContent"),
+        "the value is pretty-printed");
+    browser.driver().switchTo().activeElement().sendKeys(Keys.ESCAPE);
+    browser.waitUntil("Escape closes the dialog", () -> !one("#record-dialog").isDisplayed());
+  }
+
+  @Test
+  void recordsPublishedThroughTheHttpApiArriveInTheTailAndTheKeyFilterHoldsBackTheOthers() {
+    section = "#tail";
+    String topic = uniqueTopic("dash-http");
+    createTopic(topic, 2);
+    startTail(topic, "u1", null);
+    // the same partition, so that the filtered-out record comes first in delivery order
+    JsonArray records = new JsonArray()
+        .add(new JsonObject().put("key", "u2").put("partition", 1).put("value", new JsonObject().put("who", "not me")))
+        .add(new JsonObject().put("key", "u1").put("partition", 1).put("text", "hello from curl"));
+    Http.Response r = Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("records", records));
+    assertEquals(200, r.status(), r.body());
+    long offset = r.json().getJsonArray("results").getJsonObject(1).getLong("offset");
+    String row = ".tail-row[data-topic='" + topic + "'][data-partition='1'][data-offset='" + offset + "']";
+    browser.waitUntil("the record published over HTTP is in the tail", () -> !all(row).isEmpty());
+    assertTrue(one(row).getText().contains("hello from curl"), one(row).getText());
+    assertEquals(1, all(".tail-row").size(), "the key filter holds back the record with key u2");
+    assertEquals("1", text("#tail-received"));
+
+    // pause: records wait; resume: they arrive, nothing lost
+    click("#tail-pause");
+    assertEquals("true", attr("#tail-pause", "aria-pressed"));
+    assertEquals(200, Http.postJson(gw.url("/topics/" + topic + "/records"),
+        new JsonObject().put("key", "u1").put("partition", 0).put("text", "while paused")).status());
+    pause(700);
+    assertEquals("1", text("#tail-received"), "nothing is delivered while paused");
+    click("#tail-pause");
+    browser.waitUntil("the record written while paused arrives on resume", () -> "2".equals(text("#tail-received")));
+    assertTrue(one("#tail-view").getText().contains("while paused"));
+    click("#tail-clear");
+    browser.waitUntil("clear empties the tail", () -> all(".tail-row").isEmpty() && "0".equals(text("#tail-shown")));
+  }
+
+  @Test
+  void aCutSocketReconnectsByItselfAndTheTailResumesWithNothingMissingAndNothingTwice() {
+    section = "#tail";
+    String topic = uniqueTopic("dash-cut");
+    createTopic(topic, 3);
+    startTail(topic, null, null);
+    publish(topic, 0, 20, 0); // only partition 0 before the cut: 1 and 2 have never been seen by the tail
+    waitReceived(20);
+
+    // hold the reconnect back long enough to publish into the gap, then cut the socket under the client
+    browser.js("window.tidegate.client.options.reconnect.initialMs = 3000;"
+        + "window.tidegate.client.socket.close();");
+    browser.waitUntil("the page says it is disconnected",
+        () -> text("#conn-text").startsWith("Disconnected: reconnecting in"));
+    assertEquals("reconnecting", attr("#conn", "data-state"));
+    publish(topic, 20, 50, null); // spread over every partition, while the socket is down
+    assertEquals("reconnecting", attr("#conn", "data-state"), "the records were published while the socket was down");
+
+    browser.waitUntil("the client reconnects by itself", Duration.ofSeconds(15), () -> "open".equals(attr("#conn", "data-state")));
+    assertEquals("Connected", text("#conn-text"));
+    publish(topic, 50, 60, null);
+    waitReceived(60);
+    pause(500);
+
+    List<Map<String, Object>> shown = browser.js("return window.tidegate.tail.buffer.toArray()"
+        + ".map(r => ({p: r.partition, o: r.offset, n: r.value.n}))");
+    assertEquals(60, shown.size(), "every record once: " + shown);
+    Set<Long> ns = shown.stream().map(m -> ((Number) m.get("n")).longValue()).collect(Collectors.toSet());
+    assertEquals(60, ns.size(), "no record twice");
+    for (long n = 0; n < 60; n++) {
+      assertTrue(ns.contains(n), "record " + n + " is in the tail");
+    }
+    Set<String> positions = new HashSet<>();
+    shown.forEach(m -> assertTrue(positions.add(m.get("p") + "/" + m.get("o")), "no partition/offset twice"));
+    assertEquals(0L, ((Number) browser.js("return window.tidegate.tail.sub.duplicates")).longValue(),
+        "the gateway resent nothing the client had");
+    assertTrue(((Number) browser.js("return window.tidegate.client.reconnects")).longValue() >= 1);
+  }
+
+  @Test
+  void aTopicCreatedInTheFormIsListedAndDeletingItAsksFirst() {
+    section = "#topics";
+    String topic = uniqueTopic("dash-created");
+    type("#create-name", topic);
+    type("#create-partitions", "4");
+    type("#create-rf", "1");
+    click("#create-form button[type=submit]");
+    browser.waitUntil("the form says it was created", () -> text("#create-msg").equals("Created " + topic + "."));
+    type("#topic-filter", topic);
+    String row = "#topics-table tr[data-topic='" + topic + "']";
+    browser.waitUntil("the new topic is listed with its 4 partitions",
+        () -> topic.equals(text(row + " th")) && "4".equals(text(row + " td.parts")));
+    assertEquals(4, Http.get(gw.url("/topics/" + topic)).json().getJsonArray("partitions").size());
+    browser.waitUntil("its end offsets are shown", () -> "0: 0, 1: 0, 2: 0, 3: 0".equals(text(row + " td.ends")));
+
+    click(row + " button.danger");
+    browser.waitUntil("a confirmation is asked", () -> one("#delete-dialog").isDisplayed());
+    assertEquals(topic, text("#delete-name"));
+    click("#delete-dialog button[value=cancel]");
+    browser.waitUntil("cancel closes the dialog", () -> !one("#delete-dialog").isDisplayed());
+    assertEquals(200, Http.get(gw.url("/topics/" + topic)).status(), "cancel deletes nothing");
+
+    click(row + " button.danger");
+    browser.waitUntil("a confirmation is asked again", () -> one("#delete-dialog").isDisplayed());
+    click("#delete-confirm");
+    browser.waitUntil("the form says it was deleted", () -> text("#create-msg").equals("Deleted " + topic + "."));
+    browser.waitUntil("the topic is gone", Duration.ofSeconds(20), () -> Http.get(gw.url("/topics/" + topic)).status() == 404);
+    browser.waitUntil("the topic leaves the list", Duration.ofSeconds(20), () -> all(row).isEmpty());
+  }
+
+  @Test
+  void anInvalidJsonValueShowsAnInlineErrorAndPublishesNothing() {
+    section = "#publish";
+    String topic = uniqueTopic("dash-invalid");
+    createTopic(topic, 1);
+    type("#pub-topic", topic);
+    type("#pub-value", "{\"id\": 7,");
+    click("#pub-send");
+    browser.waitUntil("an inline error is shown", () -> !text("#pub-error").isEmpty());
+    assertTrue(text("#pub-error").startsWith("The value is not valid JSON"), text("#pub-error"));
+    assertEquals("true", attr("#pub-value", "aria-invalid"));
+    assertEquals("pub-error", attr("#pub-value", "aria-describedby"));
+    assertEquals("pub-value", browser.js("return document.activeElement.id"), "focus goes to the invalid value");
+    assertEquals("", text("#pub-result"));
+    browser.js("document.getElementById('publish').scrollIntoView()");
+    browser.screenshot(SHOTS, "DashboardIT-anInvalidJsonValueShowsAnInlineErrorAndPublishesNothing-error-1280x800-light");
+    pause(300);
+    assertEquals(0L, Http.get(gw.url("/topics/" + topic)).json().getJsonArray("partitions").getJsonObject(0).getLong("endOffset"),
+        "nothing was sent");
+
+    // the same text sent as text is fine
+    click("input[name=pub-format][value=text]");
+    click("#pub-send");
+    browser.waitUntil("sent as text it is acknowledged", () -> text("#pub-result").startsWith("Acknowledged"));
+    assertEquals("", text("#pub-error"));
+    assertEquals("0", attr("#pub-result", "data-offset"));
+  }
+
+  @Test
+  void theThroughputChartMovesWhileRecordsFlowAndTheClientCountIsShown() throws Exception {
+    section = "#throughput";
+    String topic = uniqueTopic("dash-rate");
+    createTopic(topic, 3);
+    startTail(topic, null, null); // so that the live feed reads the topic: "out" moves too
+    browser.waitUntil("the connected clients are counted", () -> !text("#clients-count").equals("–")
+        && Integer.parseInt(text("#clients-count")) >= 1);
+    AtomicBoolean run = new AtomicBoolean(true);
+    AtomicInteger sent = new AtomicInteger();
+    Thread load = new Thread(() -> {
+      while (run.get()) {
+        int from = sent.getAndAdd(50);
+        publish(topic, from, from + 50, null);
+        pause(100);
+      }
+    });
+    load.start();
+    try {
+      String inLine = "const c = Chart.getChart(document.getElementById('tp-chart'));"
+          + "const d = c && c.data.datasets.find(x => x.label === arguments[0]);"
+          + "return d ? Math.max(...d.data) : -1;";
+      browser.waitUntil("the chart's 'in' line for the topic rises above 0", () ->
+          ((Number) browser.js(inLine, topic + " in")).doubleValue() > 0);
+      browser.waitUntil("the chart's 'out' line for the topic rises above 0", () ->
+          ((Number) browser.js(inLine, topic + " out")).doubleValue() > 0);
+      long points = ((Number) browser.js("return Chart.getChart(document.getElementById('tp-chart')).data.labels.length")).longValue();
+      browser.waitUntil("the chart gains points as time passes", () -> ((Number) browser.js(
+          "return Chart.getChart(document.getElementById('tp-chart')).data.labels.length")).longValue() > points);
+      String rateCell = "#tp-table tr[data-topic='" + topic + "'] td.in";
+      browser.waitUntil("the rate table shows records/s in", () -> number(rateCell) > 0);
+      type("#topic-filter", topic);
+      String topicRate = "#topics-table tr[data-topic='" + topic + "'] td.rate";
+      browser.waitUntil("the topic list shows its records/s", Duration.ofSeconds(20), () -> number(topicRate) > 0);
+    } finally {
+      run.set(false);
+      load.join();
+    }
+  }
+
+  @Test
+  void consumerGroupsAreListedWithTheirLagPerPartition() {
+    section = "#throughput";
+    String topic = uniqueTopic("dash-lag");
+    createTopic(topic, 2);
+    publish(topic, 0, 10, 0);
+    publish(topic, 10, 14, 1);
+    String group = uniqueTopic("dash-group");
+    java.util.Properties p = new java.util.Properties();
+    p.put("bootstrap.servers", io.tidegate.testing.KafkaBrokerExtension.bootstrapServers());
+    p.put("group.id", group);
+    var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
+    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
+      var tp0 = new org.apache.kafka.common.TopicPartition(topic, 0);
+      var tp1 = new org.apache.kafka.common.TopicPartition(topic, 1);
+      c.assign(List.of(tp0, tp1));
+      c.commitSync(Map.of(tp0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(7),
+          tp1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(4)), Duration.ofSeconds(10));
+    }
+    String box = "#groups details[data-group='" + group + "']";
+    browser.waitUntil("the group is listed with its lag", Duration.ofSeconds(20),
+        () -> text(box + " summary") != null && text(box + " summary").endsWith("lag 3"));
+    click(box + " summary");
+    List<String> lags = browser.js("return [...document.querySelectorAll(arguments[0] + ' tbody tr')]"
+        + ".map(tr => [...tr.cells].map(td => td.textContent).join(' '))", box);
+    assertEquals(List.of(topic + " 0 7 10 3", topic + " 1 4 4 0"), lags, "lag per partition");
+  }
+
+  @Test
+  void aHundredThousandRecordsKeepTheTailBoundedAndSayHowManyWereDroppedFromView() {
+    section = "#tail";
+    String topic = uniqueTopic("dash-flood");
+    createTopic(topic, 3);
+    startTail(topic, null, null);
+    // the longest gap between two animation frames while the records arrive
+    browser.js("window.__gaps = {max: 0, last: performance.now(), on: true};"
+        + "const f = t => { const g = window.__gaps; if (!g.on) return; g.max = Math.max(g.max, t - g.last); g.last = t; requestAnimationFrame(f); };"
+        + "requestAnimationFrame(f);");
+    long started = System.nanoTime();
+    for (int i = 0; i < 100_000; i += 5_000) {
+      publish(topic, i, i + 5_000, null);
+    }
+    browser.waitUntil("all 100,000 records reached the page", Duration.ofSeconds(90), () -> "100,000".equals(text("#tail-received")));
+    long ms = (System.nanoTime() - started) / 1_000_000;
+    double maxGap = ((Number) browser.js("window.__gaps.on = false; return window.__gaps.max")).doubleValue();
+    assertEquals("10,000", text("#tail-shown"), "the in-page buffer is bounded");
+    assertEquals("90,000", text("#tail-dropped"), "the tail says how many it dropped from view");
+    int rows = all(".tail-row").size();
+    assertTrue(rows > 0 && rows < 80, "only the rows in view are in the page (" + rows + ")");
+    String last = ".tail-row[data-topic='" + topic + "']";
+    assertFalse(all(last).isEmpty());
+    assertEquals(0L, ((Number) browser.js("return window.tidegate.tail.sub.duplicates")).longValue());
+    System.out.printf("DashboardIT: 100,000 records published and shown in %d ms; longest frame gap %.0f ms; %d rows in the page%n",
+        ms, maxGap, rows);
+    assertTrue(maxGap < 2_000, "the page kept painting while 100,000 records arrived (longest frame gap " + maxGap + " ms)");
+  }
+
+  @Test
+  void everyControlHasALabelAndTextIsReadableInBothThemes() {
+    section = "#main";
+    List<String> unlabelled = browser.js(
+        "return [...document.querySelectorAll('input, select, textarea, button')].filter(e => {"
+        + " if (e.closest('dialog:not([open])')) return false;"
+        + " const byFor = e.id && document.querySelector(`label[for='${e.id}']`);"
+        + " const name = (e.getAttribute('aria-label') || (byFor && byFor.textContent) || (e.closest('label') && e.closest('label').textContent)"
+        + "   || (e.tagName === 'BUTTON' && e.textContent) || '').trim();"
+        + " return !name; }).map(e => e.outerHTML.slice(0, 120));");
+    assertEquals(List.of(), unlabelled, "every control has a label");
+    for (String scheme : List.of("light", "dark")) {
+      browser.colorScheme(scheme);
+      pause(100);
+      String contrast = "const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => { v /= 255;"
+          + " return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };"
+          + "const bgOf = e => { for (let x = e; x; x = x.parentElement) { const b = getComputedStyle(x).backgroundColor;"
+          + "  if (b && !b.endsWith(', 0)') && b !== 'transparent') return b; } return getComputedStyle(document.body).backgroundColor; };"
+          + "const ratio = e => { const a = lum(getComputedStyle(e).color), b = lum(bgOf(e));"
+          + "  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };"
+          + "return ['h1', '.muted', 'label', '#tail-start', '#tail-clear', '.top nav a', '#conn-text', 'th', '.clients']"
+          + "  .map(s => [s, document.querySelector(s)]).filter(([, e]) => e).map(([s, e]) => s + '=' + ratio(e).toFixed(2));";
+      List<String> ratios = browser.js(contrast);
+      assertFalse(ratios.isEmpty());
+      for (String r : ratios) {
+        double v = Double.parseDouble(r.substring(r.indexOf('=') + 1));
+        assertTrue(v >= 4.5, scheme + " theme: contrast of " + r + " is at least 4.5:1 (WCAG AA)");
+      }
+    }
+    String bg = browser.js("return getComputedStyle(document.body).backgroundColor");
+    assertEquals("rgb(17, 19, 24)", bg, "the dark theme follows the system setting");
+    browser.colorScheme("light");
+    // keyboard: the skip link comes first
+    browser.driver().findElement(By.tagName("body")).sendKeys(Keys.TAB);
+    assertEquals("Skip to content", browser.driver().switchTo().activeElement().getText());
+  }
+
+  // ---- helpers ----
+
+  private void startTail(String topic, String key, String header) {
+    one("#tail-topics").clear();
+    type("#tail-topics", topic);
+    new Select(one("#tail-from")).selectByValue("latest");
+    if (key != null) {
+      type("#tail-key", key);
+    }
+    if (header != null) {
+      type("#tail-header", header);
+    }
+    click("#tail-start");
+    browser.waitUntil("the tail is subscribed", () -> text("#tail-msg").startsWith("Tailing " + topic));
+  }
+
+  private void waitReceived(int n) {
+    browser.waitUntil(n + " records received", () -> String.format("%,d", n).equals(text("#tail-received")));
+  }
+
+  /** Publishes records {"n": from..to-1} over HTTP, to {@code partition} or spread by key. */
+  private static void publish(String topic, int from, int to, Integer partition) {
+    JsonArray records = new JsonArray();
+    for (int i = from; i < to; i++) {
+      JsonObject r = new JsonObject().put("key", "k" + i).put("value", new JsonObject().put("n", i));
+      if (partition != null) {
+        r.put("partition", partition);
+      }
+      records.add(r);
+    }
+    Http.Response r = Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("records", records));
+    assertEquals(200, r.status(), r.body());
+  }
+
+  private static WebElement one(String css) {
+    return browser.driver().findElement(By.cssSelector(css));
+  }
+
+  private static List<WebElement> all(String css) {
+    return browser.driver().findElements(By.cssSelector(css));
+  }
+
+  private static String text(String css) {
+    return browser.js("const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;", css);
+  }
+
+  /** The element's text as a number; -1 while it is missing or not a number yet. */
+  private static double number(String css) {
+    String t = text(css);
+    try {
+      return t == null ? -1 : Double.parseDouble(t.replace(",", ""));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static String attr(String css, String name) {
+    return one(css).getDomAttribute(name);
+  }
+
+  private static void type(String css, String text) {
+    WebElement e = one(css);
+    e.clear();
+    e.sendKeys(text);
+  }
+
+  private static void click(String css) {
+    one(css).click();
+  }
+
+  private static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
