@@ -1,45 +1,63 @@
 package io.tidegate;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tidegate.config.TidegateConfig;
-import io.tidegate.ops.KafkaHealth;
-import io.tidegate.transport.HttpVerticle;
-import io.tidegate.publish.IdempotencyCache;
 import io.tidegate.kafka.GroupService;
-import io.tidegate.stream.HistoryReader;
 import io.tidegate.kafka.KafkaClients;
+import io.tidegate.kafka.TopicService;
+import io.tidegate.ops.KafkaHealth;
+import io.tidegate.ops.Metrics;
+import io.tidegate.publish.IdempotencyCache;
 import io.tidegate.publish.PublishService;
 import io.tidegate.publish.Publisher;
-import io.tidegate.kafka.TopicService;
-import io.tidegate.ops.Metrics;
+import io.tidegate.stream.HistoryReader;
+import io.tidegate.stream.LiveFeed;
+import io.tidegate.stream.Streams;
+import io.tidegate.transport.HttpVerticle;
+import io.tidegate.transport.http.GroupEndpoint;
+import io.tidegate.transport.http.PublishEndpoint;
+import io.tidegate.transport.http.RestEndpoints;
+import io.tidegate.transport.http.StatsEndpoint;
+import io.tidegate.transport.http.TopicEndpoint;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
-import io.micrometer.core.instrument.Counter;
-import io.tidegate.stream.LiveFeed;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One running gateway in front of one Kafka cluster: its clients, shared services and HTTP listeners. */
+/**
+ * One running gateway in front of one Kafka cluster: it wires Kafka's clients, the publishing path, the
+ * streaming core and the HTTP listeners by their constructors, and stops them in the reverse order.
+ */
 public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   private final Vertx vertx;
-  private final Services services;
+  private final TidegateConfig config;
   private final Admin admin;
+  private final Metrics metrics;
+  private final KafkaHealth health;
+  private final Publisher publisher;
+  private final HistoryReader history;
+  private final Streams streams;
   private final List<String> deployments = new ArrayList<>();
   private int port;
 
-  private Gateway(Vertx vertx, Services services, Admin admin) {
+  private Gateway(Vertx vertx, TidegateConfig config, Admin admin, Metrics metrics, KafkaHealth health,
+      Publisher publisher, HistoryReader history, Streams streams) {
     this.vertx = vertx;
-    this.services = services;
+    this.config = config;
     this.admin = admin;
+    this.metrics = metrics;
+    this.health = health;
+    this.publisher = publisher;
+    this.history = history;
+    this.streams = streams;
   }
 
   /**
@@ -55,57 +73,36 @@ public final class Gateway {
     TopicService topics = new TopicService(vertx, admin, config.kafka());
     KafkaHealth health = new KafkaHealth(vertx, admin, config.health().probeInterval(), config.health().probeTimeout());
     health.start(vertx.getOrCreateContext());
-    AtomicInteger sessions = new AtomicInteger();
-    io.micrometer.core.instrument.Gauge.builder("tidegate.ws.sessions", sessions, AtomicInteger::get)
-        .description("Open WebSocket sessions").register(metrics.registry());
-    Semaphore groupMembers = new Semaphore(config.ws().maxGroupMembers());
-    io.micrometer.core.instrument.Gauge.builder("tidegate.group.members", groupMembers,
-            g -> config.ws().maxGroupMembers() - g.availablePermits())
-        .description("WebSocket clients that are Kafka consumer-group members (one consumer each)")
-        .register(metrics.registry());
-    AtomicInteger sseSessions = new AtomicInteger();
-    io.micrometer.core.instrument.Gauge.builder("tidegate.sse.sessions", sseSessions, AtomicInteger::get)
-        .description("Open Server-Sent Events streams").register(metrics.registry());
     Publisher publisher = new Publisher(vertx, producer, config.publish().timeout(), metrics.registry());
-    Services services = new Services(
-        config,
-        publisher,
-        new PublishService(publisher, topics, health),
-        topics,
-        new GroupService(vertx, admin, topics),
-        new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(), config.kafka().requestTimeout()),
-        health,
-        new IdempotencyCache(config.publish().idempotencyMaxRecords(), config.publish().idempotencyWindow()),
-        metrics,
-        clients,
-        new LiveFeed(clients, metrics.registry()),
-        vertx.createSharedWorkerExecutor("tidegate-catchup", 4),
-        new Semaphore(config.ws().maxCatchUps()),
-        sessions,
-        sseSessions,
-        Counter.builder("tidegate.ws.closed.slow")
-            .description("Sockets and SSE streams closed for exceeding their budget")
-            .register(metrics.registry()),
-        groupMembers,
-        Counter.builder("tidegate.group.commits").description("Offsets committed for group members over WebSocket")
-            .register(metrics.registry()));
-    services.feed().start();
-    Gateway gateway = new Gateway(vertx, services, admin);
-    return gateway.deployHttp().map(gateway);
+    PublishService publishing = new PublishService(publisher, topics, health);
+    HistoryReader history = new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(),
+        config.kafka().requestTimeout());
+    Streams streams = Streams.create(vertx, config.ws(), topics, clients, metrics.registry());
+    RestEndpoints rest = new RestEndpoints(
+        new PublishEndpoint(vertx, publishing,
+            new IdempotencyCache(config.publish().idempotencyMaxRecords(), config.publish().idempotencyWindow()),
+            config.publish().timeout()),
+        new TopicEndpoint(topics, history, config.publish()),
+        new GroupEndpoint(new GroupService(vertx, admin, topics)),
+        new StatsEndpoint(metrics.registry()));
+    streams.feed().start();
+    Gateway gateway = new Gateway(vertx, config, admin, metrics, health, publisher, history, streams);
+    return gateway.deployHttp(rest, publishing).map(gateway);
   }
 
   /** Every event loop gets a listener on the same port (Vert.x shares the socket); port 0 picks a free one. */
-  private Future<Void> deployHttp() {
-    int instances = services.config().http().instances();
-    int wanted = services.config().http().port();
+  private Future<Void> deployHttp(RestEndpoints rest, PublishService publishing) {
+    int instances = config.http().instances();
+    int wanted = config.http().port();
     port = wanted != 0 ? wanted : freePort();
-    return vertx.deployVerticle(() -> new HttpVerticle(services, port), new DeploymentOptions().setInstances(instances))
+    return vertx.deployVerticle(() -> new HttpVerticle(config, port, rest, streams, publishing, health, metrics),
+            new DeploymentOptions().setInstances(instances))
         .<Void>map(id -> {
           deployments.add(id);
           return null;
         })
         .onSuccess(v -> LOG.info("Tidegate listening on http://{}:{} ({} event loop(s))",
-            services.config().http().host(), port, instances));
+            config.http().host(), port, instances));
   }
 
   private static int freePort() {
@@ -120,8 +117,18 @@ public final class Gateway {
     return port;
   }
 
-  public Services services() {
-    return services;
+  /** The gateway's meters (what {@code /metrics} serves). */
+  public MeterRegistry registry() {
+    return metrics.registry();
+  }
+
+  /** The live feed, for its gauges in tests and benchmarks. */
+  public LiveFeed feed() {
+    return streams.feed();
+  }
+
+  public KafkaHealth health() {
+    return health;
   }
 
   /**
@@ -129,7 +136,7 @@ public final class Gateway {
    * clients. The returned future completes when all of that is done.
    */
   public Future<Void> stop() {
-    Duration timeout = services.config().shutdownTimeout();
+    Duration timeout = config.shutdownTimeout();
     List<Future<?>> undeploys = new ArrayList<>();
     for (String id : deployments) {
       undeploys.add(vertx.undeploy(id));
@@ -143,20 +150,18 @@ public final class Gateway {
           return Future.succeededFuture();
         })
         .eventually(() -> {
-          services.health().stop();
-          services.history().close();
-          services.catchUpWorkers().close();
+          health.stop();
+          history.close();
           return vertx.executeBlocking(() -> {
             // sockets closed above: their group members are leaving their groups; let them finish, briefly
-            int max = services.config().ws().maxGroupMembers();
             long until = System.nanoTime() + 5_000_000_000L;
-            while (services.groupMembers().availablePermits() < max && System.nanoTime() < until) {
+            while (streams.groupMembersInUse() > 0 && System.nanoTime() < until) {
               Thread.sleep(20);
             }
-            services.feed().close();
-            services.publisher().close(timeout.dividedBy(2));
+            streams.close();
+            publisher.close(timeout.dividedBy(2));
             admin.close(Duration.ofSeconds(2));
-            services.metrics().close();
+            metrics.close();
             return null;
           });
         })

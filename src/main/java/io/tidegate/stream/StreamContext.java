@@ -3,33 +3,51 @@ package io.tidegate.stream;
 import io.micrometer.core.instrument.Counter;
 import io.tidegate.config.TidegateConfig;
 import io.tidegate.kafka.KafkaClients;
-import io.tidegate.publish.PublishService;
 import io.tidegate.kafka.TopicService;
 import io.vertx.core.Context;
 import io.vertx.core.WorkerExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** What the sockets of one event loop share: that loop's fan-out, and the gateway-wide services. */
-public record StreamContext(
-    Context context,
-    Fanout fanout,
-    TidegateConfig.Ws config,
-    long publishTimeoutMs,
-    LiveFeed feed,
-    TopicService topics,
-    PublishService publishing,
-    KafkaClients clients,
-    WorkerExecutor catchUpWorkers,
-    Semaphore catchUps,
-    AtomicInteger sessions,
-    Counter slowClosed,
-    Semaphore groupMembers,
-    Counter groupCommits) {
+/**
+ * What the clients of one transport on one event loop share: the loop, its fan-out, the gateway-wide
+ * {@link Streams}, and the transport's count of open clients.
+ */
+public record StreamContext(Context context, Fanout fanout, Streams streams, AtomicInteger sessions) {
 
-  /** The same, counting its clients in {@code other} (SSE streams share a loop's fan-out with its sockets). */
-  public StreamContext withSessions(AtomicInteger other) {
-    return new StreamContext(context, fanout, config, publishTimeoutMs, feed, topics, publishing, clients, catchUpWorkers,
-        catchUps, other, slowClosed, groupMembers, groupCommits);
+  public TidegateConfig.Ws config() {
+    return streams.config();
+  }
+
+  public LiveFeed feed() {
+    return streams.feed();
+  }
+
+  public TopicService topics() {
+    return streams.topics();
+  }
+
+  public KafkaClients clients() {
+    return streams.clients();
+  }
+
+  public WorkerExecutor catchUpWorkers() {
+    return streams.catchUpWorkers();
+  }
+
+  public Semaphore catchUps() {
+    return streams.catchUps();
+  }
+
+  public Semaphore groupMembers() {
+    return streams.groupMembers();
+  }
+
+  public Counter slowClosed() {
+    return streams.slowClosed();
+  }
+
+  public Counter groupCommits() {
+    return streams.groupCommits();
   }
 }

@@ -1,12 +1,17 @@
 package io.tidegate.transport;
 
 import io.tidegate.error.Problems;
-import io.tidegate.transport.http.GroupEndpoint;
-import io.tidegate.transport.http.PublishEndpoint;
-import io.tidegate.transport.http.StatsEndpoint;
-import io.tidegate.transport.http.TopicEndpoint;
+import io.tidegate.config.TidegateConfig;
+import io.tidegate.ops.KafkaHealth;
+import io.tidegate.ops.Metrics;
+import io.tidegate.publish.PublishService;
+import io.tidegate.stream.Fanout;
+import io.tidegate.stream.StreamContext;
+import io.tidegate.stream.Streams;
+import io.tidegate.transport.http.RestEndpoints;
+import io.tidegate.transport.sse.SseEndpoint;
+import io.tidegate.transport.ws.WsEndpoint;
 
-import io.tidegate.Services;
 import io.tidegate.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -23,21 +28,32 @@ import java.util.concurrent.TimeUnit;
 
 /** One HTTP listener instance (several share the port, one per event loop) and its routes. */
 public final class HttpVerticle extends VerticleBase {
-  private final Services services;
+  private final TidegateConfig config;
   private final int port;
+  private final RestEndpoints rest;
+  private final Streams streams;
+  private final PublishService publishing;
+  private final KafkaHealth health;
+  private final Metrics metrics;
   private HttpServer server;
-  private io.tidegate.transport.ws.WsEndpoint ws;
-  private io.tidegate.transport.sse.SseEndpoint sse;
+  private WsEndpoint ws;
+  private SseEndpoint sse;
 
   /** @param port the port to bind; 0 picks a free one (then deploy further instances with the port it got) */
-  public HttpVerticle(Services services, int port) {
-    this.services = services;
+  public HttpVerticle(TidegateConfig config, int port, RestEndpoints rest, Streams streams, PublishService publishing,
+      KafkaHealth health, Metrics metrics) {
+    this.config = config;
     this.port = port;
+    this.rest = rest;
+    this.streams = streams;
+    this.publishing = publishing;
+    this.health = health;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
-    var cfg = services.config();
+    var cfg = config;
     Router router = router();
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(cfg.http().host())
@@ -57,7 +73,7 @@ public final class HttpVerticle extends VerticleBase {
     if (server == null) {
       return Future.succeededFuture();
     }
-    Duration grace = Duration.ofMillis(Math.max(1, services.config().shutdownTimeout().toMillis() / 2));
+    Duration grace = Duration.ofMillis(Math.max(1, config.shutdownTimeout().toMillis() / 2));
     ws.closeAll();
     sse.closeAll();
     return server.shutdown(grace);
@@ -86,14 +102,14 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private Router router() {
-    var cfg = services.config();
+    var cfg = config;
     Router router = Router.router(vertx);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes())
         .setPreallocateBodyBuffer(true);
 
-    var publish = new PublishEndpoint(vertx, services.publishing(), services.idempotency(), cfg.publish().timeout());
-    var topics = new TopicEndpoint(services.topics(), services.history(), cfg.publish());
-    var groups = new GroupEndpoint(services.groups());
+    var publish = rest.publish();
+    var topics = rest.topics();
+    var groups = rest.groups();
 
     router.post("/topics/:topic/records").consumes("application/json").handler(body).handler(publish::publishJson);
     router.get("/topics/:topic/records").handler(topics::records);
@@ -104,24 +120,27 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/topics").handler(topics::list);
     router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
     router.get("/groups").handler(groups::list);
-    ws = new io.tidegate.transport.ws.WsEndpoint(context, services);
+    Fanout fanout = streams.fanoutFor(context);
+    ws = new WsEndpoint(new StreamContext(context, fanout, streams, streams.wsSessions()), publishing,
+        cfg.publish().timeout());
     router.get("/ws").handler(ws::handle);
-    sse = new io.tidegate.transport.sse.SseEndpoint(ws, services);
+    sse = new SseEndpoint(new StreamContext(context, fanout, streams, streams.sseSessions()),
+        cfg.sse().heartbeat());
     router.get("/events").handler(sse::handle);
 
     HealthCheckHandler live = HealthCheckHandler.create(vertx)
         .register("event-loop", p -> p.complete(Status.OK()));
     HealthCheckHandler ready = HealthCheckHandler.create(vertx)
-        .register("kafka", p -> p.complete(services.health().isUp()
-            ? Status.OK(services.health().status()) : Status.KO(services.health().status())));
+        .register("kafka", p -> p.complete(health.isUp()
+            ? Status.OK(health.status()) : Status.KO(health.status())));
     router.get("/health/live").handler(live);
     router.get("/health/ready").handler(ready);
     router.get("/health").handler(ready);
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(services.metrics().scrape()));
+        .end(metrics.scrape()));
 
-    router.get("/stats").handler(new StatsEndpoint(services)::get);
+    router.get("/stats").handler(rest.stats()::get);
     // Front-end libraries packaged as WebJars (Maven Central), served from the classpath: no CDN at run time.
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
     // the dashboard names Chart.js without its version, so the page follows the WebJar the pom brings

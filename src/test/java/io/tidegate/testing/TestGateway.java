@@ -32,7 +32,7 @@ public final class TestGateway implements AutoCloseable {
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
         .setBlockedThreadCheckInterval(500).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
     Gateway gateway = Awaits.result(Gateway.start(vertx, config, bootstrapServers));
-    Awaits.until("the gateway sees Kafka", () -> gateway.services().health().isUp());
+    Awaits.until("the gateway sees Kafka", () -> gateway.health().isUp());
     return new TestGateway(vertx, gateway, config);
   }
 
@@ -50,6 +50,12 @@ public final class TestGateway implements AutoCloseable {
 
   public Gateway gateway() {
     return gateway;
+  }
+
+  /** A gauge's value from the gateway's meters, or 0 while it is not registered. */
+  public double gauge(String name) {
+    var g = gateway.registry().find(name).gauge();
+    return g == null ? 0 : g.value();
   }
 
   public TidegateConfig config() {

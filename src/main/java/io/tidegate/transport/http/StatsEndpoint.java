@@ -3,7 +3,6 @@ package io.tidegate.transport.http;
 import io.tidegate.error.Problems;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tidegate.Services;
 import io.tidegate.ops.TopicCounters;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -15,14 +14,15 @@ import java.util.TreeMap;
  * running totals into rates: {@code {"time","clients","websockets","sse","groupMembers","topics":{"orders":{"in","out"}}}}.
  */
 public final class StatsEndpoint {
-  private final Services services;
+  private final MeterRegistry registry;
 
-  public StatsEndpoint(Services services) {
-    this.services = services;
+  public StatsEndpoint(MeterRegistry registry) {
+    this.registry = registry;
   }
 
   public void get(RoutingContext ctx) {
-    MeterRegistry registry = services.metrics().registry();
+    int ws = (int) gauge("tidegate.ws.sessions");
+    int sse = (int) gauge("tidegate.sse.sessions");
     Map<String, Long> in = TopicCounters.totals(registry, TopicCounters.PUBLISHED);
     Map<String, Long> out = TopicCounters.totals(registry, TopicCounters.READ);
     Map<String, JsonObject> topics = new TreeMap<>();
@@ -30,12 +30,17 @@ public final class StatsEndpoint {
     out.forEach((t, n) -> topics.computeIfAbsent(t, x -> new JsonObject().put("in", 0L).put("out", 0L)).put("out", n));
     JsonObject body = new JsonObject()
         .put("time", System.currentTimeMillis())
-        .put("clients", services.wsSessions().get() + services.sseSessions().get())
-        .put("websockets", services.wsSessions().get())
-        .put("sse", services.sseSessions().get())
-        .put("groupMembers", services.config().ws().maxGroupMembers() - services.groupMembers().availablePermits())
+        .put("clients", ws + sse)
+        .put("websockets", ws)
+        .put("sse", sse)
+        .put("groupMembers", (int) gauge("tidegate.group.members"))
         .put("topics", new JsonObject(new java.util.LinkedHashMap<>(topics)));
     ctx.response().putHeader("Cache-Control", "no-store");
     Problems.json(ctx, 200, body);
+  }
+
+  private double gauge(String name) {
+    var g = registry.find(name).gauge();
+    return g == null ? 0 : g.value();
   }
 }

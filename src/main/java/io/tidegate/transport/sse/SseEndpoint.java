@@ -1,10 +1,9 @@
 package io.tidegate.transport.sse;
 
 import io.tidegate.stream.StreamContext;
-import io.tidegate.transport.ws.WsEndpoint;
 
-import io.tidegate.Services;
 import io.tidegate.error.ApiError;
+import io.tidegate.transport.wire.Wire;
 import io.tidegate.error.Problems;
 import io.tidegate.codec.RecordFilter;
 import io.tidegate.codec.TopicNames;
@@ -35,11 +34,10 @@ public final class SseEndpoint {
   private final long heartbeatTimer;
 
   /** Call on the event loop that will serve these streams; shares that loop's fan-out with {@code /ws}. */
-  public SseEndpoint(WsEndpoint ws, Services services) {
-    StreamContext w = ws.context();
-    this.context = w.withSessions(services.sseSessions());
-    long every = services.config().sse().heartbeat().toMillis();
-    heartbeatTimer = w.context().owner().setPeriodic(every, every, t -> List.copyOf(open).forEach(SseSession::heartbeat));
+  public SseEndpoint(StreamContext context, java.time.Duration heartbeat) {
+    this.context = context;
+    long every = heartbeat.toMillis();
+    heartbeatTimer = context.context().owner().setPeriodic(every, every, t -> List.copyOf(open).forEach(SseSession::heartbeat));
   }
 
   public void handle(RoutingContext ctx) {
@@ -102,7 +100,7 @@ public final class SseEndpoint {
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no")
           .putHeader("Content-Encoding", "identity"); // compressing would hold events back
-      WsEndpoint.consolidateFlushes(ctx);
+      Wire.consolidateFlushes(ctx.request().connection());
       context.sessions().incrementAndGet();
       SseSession[] self = new SseSession[1];
       self[0] = new SseSession(response, context, topics, () -> open.remove(self[0]));

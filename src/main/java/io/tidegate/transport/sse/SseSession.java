@@ -1,6 +1,7 @@
 package io.tidegate.transport.sse;
 
 import io.tidegate.stream.StreamClient;
+import io.tidegate.transport.wire.Wire;
 import io.tidegate.stream.StreamContext;
 import io.tidegate.stream.Subscription;
 
@@ -85,7 +86,7 @@ final class SseSession extends StreamClient {
 
   @Override
   protected Future<Void> write(ByteBuf bytes) {
-    return response.write(io.vertx.core.internal.buffer.BufferInternal.buffer(bytes));
+    return response.write(Wire.buffer(bytes));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.tidegate.transport.ws;
 import io.tidegate.stream.StreamClient;
 import io.tidegate.stream.StreamContext;
 import io.tidegate.stream.Subscription;
+import io.tidegate.publish.PublishService;
 
 import io.netty.buffer.Unpooled;
 import io.tidegate.error.ApiError;
@@ -21,7 +22,7 @@ import io.vertx.core.Future;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
+import io.tidegate.transport.wire.Wire;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,9 +41,15 @@ import org.apache.kafka.common.TopicPartition;
 final class WsSession extends StreamClient {
   private final ServerWebSocket ws;
 
-  WsSession(ServerWebSocket ws, StreamContext context, Runnable onClose) {
+  private final PublishService publishing;
+  private final long publishTimeoutMs;
+
+  WsSession(ServerWebSocket ws, StreamContext context, PublishService publishing, long publishTimeoutMs,
+      Runnable onClose) {
     super(context, onClose);
     this.ws = ws;
+    this.publishing = publishing;
+    this.publishTimeoutMs = publishTimeoutMs;
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, ApiError.badRequest("frames are JSON text, one object per frame")));
     ws.exceptionHandler(e -> {
@@ -168,9 +175,9 @@ final class WsSession extends StreamClient {
     record.remove("id");
     record.remove("topic");
     List<PublishRecord> records = RecordParser.parse(record.toBuffer().getBytes());
-    Future<List<Outcome>> outcomes = c.publishing().submit(topic, records).outcomes();
-    long timer = c.context().owner().setTimer(c.publishTimeoutMs(), t -> error(id, ApiError.timeout(
-        "Kafka did not acknowledge within " + c.publishTimeoutMs() + " ms; the record may still be written", 5)));
+    Future<List<Outcome>> outcomes = publishing.submit(topic, records).outcomes();
+    long timer = c.context().owner().setTimer(publishTimeoutMs, t -> error(id, ApiError.timeout(
+        "Kafka did not acknowledge within " + publishTimeoutMs + " ms; the record may still be written", 5)));
     outcomes.onComplete(ar -> {
       if (!c.context().owner().cancelTimer(timer)) {
         return; // already answered with the timeout
@@ -375,7 +382,7 @@ final class WsSession extends StreamClient {
 
   @Override
   protected Future<Void> write(ByteBuf bytes) {
-    return ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true));
+    return ws.writeFrame(Wire.textFrame(bytes));
   }
 
   @Override

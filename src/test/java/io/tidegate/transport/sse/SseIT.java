@@ -183,7 +183,7 @@ class SseIT {
       stalled.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()));
       stalled.getOutputStream().write(("GET " + u.getRawPath() + "?" + u.getRawQuery() + " HTTP/1.1\r\nHost: x\r\n"
           + "Accept: text/event-stream\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      Awaits.until("the stream is open", () -> gw.gateway().services().sseSessions().get() == 1);
+      Awaits.until("the stream is open", () -> gw.gauge("tidegate.sse.sessions") == 1);
       Thread.sleep(500); // its subscribed event is out
       String big = "y".repeat(4000);
       for (int i = 0; i < 40; i++) {
@@ -194,8 +194,8 @@ class SseIT {
         assertEquals(200, Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("records", records)).status());
       }
       fast.awaitRecords(2000);
-      Awaits.until("the stalled stream is cut", () -> gw.gateway().services().sseSessions().get() == 0);
-      assertEquals(1.0, gw.gateway().services().slowClosed().count(), 0.0);
+      Awaits.until("the stalled stream is cut", () -> gw.gauge("tidegate.sse.sessions") == 0);
+      assertEquals(1.0, gw.gateway().registry().get("tidegate.ws.closed.slow").counter().count(), 0.0);
 
       // what reached the client before the cut, then a reconnect with the last id it got
       String got = new String(stalled.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

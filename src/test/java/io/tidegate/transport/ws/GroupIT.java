@@ -348,7 +348,7 @@ class GroupIT {
       assertEquals(503, refused.getInteger("status"), refused.encode());
       first.close();
       Awaits.until("the first member's consumer is gone", Duration.ofSeconds(15),
-          () -> a.gateway().services().groupMembers().availablePermits() == 1);
+          () -> a.gateway().registry().get("tidegate.group.members").gauge().value() == 0);
       second.frames.clear();
       second.join("limit-" + topic, topic);
       second.close();

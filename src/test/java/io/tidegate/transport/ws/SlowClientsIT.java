@@ -56,7 +56,7 @@ class SlowClientsIT {
         idle.add(WsClient.connect(clients, gw, 2 * 1024 * 1024, 4096).send(subscribe));
       }
       readers.forEach(r -> r.awaitType("subscribed", "s"));
-      Awaits.until("every idle socket subscribed", () -> gw.gateway().services().wsSessions().get() == IDLE + 5);
+      Awaits.until("every idle socket subscribed", () -> gw.gauge("tidegate.ws.sessions") == IDLE + 5);
       idle.forEach(c -> c.awaitType("subscribed", "s"));
       idle.forEach(c -> c.socket().pause()); // from now on they read nothing
       long before = heapAfterGc();

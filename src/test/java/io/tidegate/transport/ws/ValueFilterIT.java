@@ -116,7 +116,7 @@ class ValueFilterIT {
   }
 
   private static double evaluations(TestGateway gw) {
-    var c = gw.gateway().services().metrics().registry().find("tidegate.filter.evaluations").counter();
+    var c = gw.gateway().registry().find("tidegate.filter.evaluations").counter();
     return c == null ? 0 : c.count();
   }
 

@@ -107,7 +107,7 @@ class WebSocketIT {
         sockets.add(c);
       }
       sockets.forEach(c -> c.awaitType("subscribed", "s"));
-      assertEquals(1, gw.gateway().services().feed().consumers(), "one Kafka consumer serves every socket");
+      assertEquals(1, gw.gateway().feed().consumers(), "one Kafka consumer serves every socket");
       for (int i = 0; i < 10_000; i += 500) {
         publishBatch(topic, i, i + 500);
       }
@@ -115,12 +115,12 @@ class WebSocketIT {
         c.awaitRecords(10_000);
         assertExactlyOnceInOrder(c.records(), 10_000);
       }
-      assertEquals(1, gw.gateway().services().feed().consumers());
+      assertEquals(1, gw.gateway().feed().consumers());
     } finally {
       sockets.forEach(WsClient::close);
     }
     Awaits.until("the feed lets go of the topic once nobody wants it",
-        () -> gw.gateway().services().feed().consumers() == 0);
+        () -> gw.gateway().feed().consumers() == 0);
   }
 
   @Test
@@ -300,7 +300,7 @@ class WebSocketIT {
       long deliveredBefore = slow.records().size();
       long resumeTotal = resume.getLong("0", 0L) + resume.getLong("1", 0L);
       assertEquals(deliveredBefore, resumeTotal, "resume offsets follow exactly what was delivered");
-      assertEquals(0.0, small.gateway().services().metrics().registry().get("tidegate.feed.pauses").counter().count(),
+      assertEquals(0.0, small.gateway().registry().get("tidegate.feed.pauses").counter().count(),
           "one subscriber still read: the fetch was never paused for the slow one");
     }
   }
@@ -329,7 +329,7 @@ class WebSocketIT {
         }
         assertEquals(200, Http.postJson(small.url("/topics/" + topic + "/records"), new JsonObject().put("records", records)).status());
       }
-      LiveFeed feed = small.gateway().services().feed();
+      LiveFeed feed = small.gateway().feed();
       try {
         Awaits.until("the topic's two partitions are paused", () -> feed.pausedPartitions() == 2);
       } catch (AssertionError e) {

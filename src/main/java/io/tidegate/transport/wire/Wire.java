@@ -1,0 +1,57 @@
+package io.tidegate.transport.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.HttpServerConnection;
+import io.vertx.core.http.impl.websocket.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
+
+/**
+ * The one place Tidegate reaches into Vert.x internals, for the fan-out's sake: writing the shared, already
+ * encoded bytes of a record without copying them per client, and batching a connection's flushes. Each has a
+ * public-API fallback in spirit (copy the bytes, flush per write); {@code WireTest} fails if an upgrade of
+ * Vert.x moves these.
+ */
+public final class Wire {
+  /**
+   * At most this many flushes are held back before one goes out (Netty's explicitFlushAfterFlushes): a
+   * client's share of a batch leaves in flushes of up to 16 writes, and between them the kernel takes what
+   * the client has room for, so the bytes counted against the budget are the ones the client did not take.
+   */
+  public static final int FLUSHES_PER_WRITE = 16;
+  private static final String HANDLER = "tidegate-flush-consolidation";
+
+  private Wire() {}
+
+  /** A Vert.x buffer over {@code bytes}, sharing them (no copy); the caller hands over one reference. */
+  public static Buffer buffer(ByteBuf bytes) {
+    return BufferInternal.buffer(bytes);
+  }
+
+  /** A final text frame over {@code bytes}, sharing them (no copy). */
+  public static WebSocketFrame textFrame(ByteBuf bytes) {
+    return new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true);
+  }
+
+  /**
+   * Vert.x flushes the socket after every write made outside a read, so a batch of records fanned out to a
+   * connection would cost one system call per record. Netty's {@link FlushConsolidationHandler} turns the
+   * flushes of one event-loop task into one. Returns false (and the connection works as before, one flush
+   * per write) when the connection is not one Vert.x's HTTP server made.
+   */
+  public static boolean consolidateFlushes(HttpConnection connection) {
+    if (!(connection instanceof HttpServerConnection c)) {
+      return false;
+    }
+    ChannelPipeline pipeline = c.channelHandlerContext().pipeline();
+    if (pipeline.get(HANDLER) == null) {
+      pipeline.addFirst(HANDLER, new FlushConsolidationHandler(FLUSHES_PER_WRITE, true));
+    }
+    return true;
+  }
+}
