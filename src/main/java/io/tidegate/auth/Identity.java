@@ -1,0 +1,25 @@
+package io.tidegate.auth;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Who is calling and what they may do, decided once per connection (or per HTTP request, through a cache).
+ *
+ * @param subject     the token's {@code sub}, or the client certificate's subject; null when anonymous
+ * @param expiresAtMs when the token expires (epoch ms), or 0 for never (anonymous, certificates)
+ */
+public record Identity(String subject, long expiresAtMs, Permissions permissions) {
+
+  /** Mode {@code none}: nobody in particular, allowed everything but Kafka's internal topics. */
+  public static final Identity ANONYMOUS = new Identity(null, 0, Permissions.ALL);
+
+  public boolean expired(long nowMs) {
+    return expiresAtMs > 0 && nowMs >= expiresAtMs;
+  }
+
+  /** {@code GET /me}: {@code {"subject","expires","permissions"}}. */
+  public JsonObject toJson() {
+    return new JsonObject().put("subject", subject).put("expires", expiresAtMs > 0 ? expiresAtMs / 1000 : null)
+        .put("permissions", permissions.toJson());
+  }
+}
