@@ -23,6 +23,14 @@ public final class ConfigLoader {
   /** Environment variables with a fixed meaning, mapped to their dotted key. */
   static final Map<String, String> ENV_KEYS = Map.ofEntries(
       Map.entry("TIDEGATE_HTTP_HOST", "http.host"),
+      Map.entry("TIDEGATE_HTTP_ALLOWED_ORIGINS", "http.allowedOrigins"),
+      Map.entry("TIDEGATE_AUTH_MODE", "auth.mode"),
+      Map.entry("TIDEGATE_AUTH_ALLOW_ANONYMOUS", "auth.allowAnonymous"),
+      Map.entry("TIDEGATE_AUTH_JWT_SECRET", "auth.jwt.secret"),
+      Map.entry("TIDEGATE_AUTH_JWT_JWKS_URL", "auth.jwt.jwksUrl"),
+      Map.entry("TIDEGATE_AUTH_JWT_ISSUER", "auth.jwt.issuer"),
+      Map.entry("TIDEGATE_AUTH_JWT_AUDIENCE", "auth.jwt.audience"),
+      Map.entry("TIDEGATE_AUTH_STAMP_HEADER", "auth.stampHeader"),
       Map.entry("TIDEGATE_HTTP_PORT", "http.port"),
       Map.entry("TIDEGATE_HTTP_INSTANCES", "http.instances"),
       Map.entry("TIDEGATE_MAX_BODY_BYTES", "http.maxBodyBytes"),

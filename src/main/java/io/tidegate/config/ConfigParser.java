@@ -30,14 +30,14 @@ public final class ConfigParser {
       ProducerConfig.BATCH_SIZE_CONFIG, "131072",
       ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
-  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "sse", "shutdown");
+  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "sse", "shutdown", "auth");
 
   private ConfigParser() {}
 
   public static TidegateConfig parse(JsonObject root) {
     Reader r = new Reader(root);
     r.onlyKeys("", SECTIONS);
-    r.onlyKeys("http", Set.of("host", "port", "instances", "maxBodyBytes"));
+    r.onlyKeys("http", Set.of("host", "port", "instances", "maxBodyBytes", "allowedOrigins"));
     r.onlyKeys("kafka", Set.of("bootstrapServers", "autoCreateTopics", "defaultPartitions",
         "defaultReplicationFactor", "requestTimeoutMs", "producer", "consumer", "admin"));
     r.onlyKeys("embedded", Set.of("port", "dataDir"));
@@ -49,11 +49,13 @@ public final class ConfigParser {
     r.onlyKeys("sse", Set.of("heartbeatSeconds"));
 
     int cores = Runtime.getRuntime().availableProcessors();
+    var auth = AuthConfigParser.parse(r);
     var http = new TidegateConfig.Http(
-        r.string("http.host", "0.0.0.0"),
+        AuthConfigParser.host(r, auth),
         (int) r.integer("http.port", 8080, 0, 65535),
         (int) r.integer("http.instances", cores, 1, 64),
-        r.integer("http.maxBodyBytes", 1024 * 1024, 1, Integer.MAX_VALUE));
+        r.integer("http.maxBodyBytes", 1024 * 1024, 1, Integer.MAX_VALUE),
+        AuthConfigParser.origins(r));
 
     Optional<String> bootstrap = Optional.of(r.string("kafka.bootstrapServers", "").trim()).filter(s -> !s.isEmpty());
     var kafka = new TidegateConfig.Kafka(
@@ -91,7 +93,7 @@ public final class ConfigParser {
     var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
 
     Duration shutdown = Duration.ofMillis(r.integer("shutdown.timeoutMs", 15_000, 0, 600_000));
-    return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, shutdown);
+    return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, auth, shutdown);
   }
 
   private static Map<String, String> producer(Reader r) {

@@ -24,7 +24,32 @@ public record TidegateConfig(
     Health health,
     Ws ws,
     Sse sse,
+    Auth auth,
     Duration shutdownTimeout) {
+
+  /**
+   * Identity and access.
+   *
+   * @param jwt            true: every client needs a valid token ({@code auth.mode} jwt); false: mode none
+   * @param allowAnonymous with mode none, whether the gateway may listen on other interfaces than the loopback
+   * @param roles          role name (a value of the token's {@code roles} claim) to its permissions
+   * @param stampHeader    a header every published record carries with the publisher's subject, or null
+   */
+  public record Auth(boolean jwt, boolean allowAnonymous, String secret, java.util.List<Key> publicKeys,
+      String jwksUrl, String issuer, String audience, long jwksMinIntervalSeconds,
+      Map<String, io.vertx.core.json.JsonObject> roles, String stampHeader) {
+
+    /** A PEM public key and the algorithm it verifies. */
+    public record Key(String algorithm, String pem) {}
+
+    /** Secrets are never printed. */
+    @Override
+    public String toString() {
+      return "Auth[jwt=" + jwt + ", allowAnonymous=" + allowAnonymous + ", secret=" + (secret == null ? "none" : "***")
+          + ", publicKeys=" + publicKeys.size() + ", jwksUrl=" + jwksUrl + ", issuer=" + issuer + ", audience="
+          + audience + ", roles=" + roles.keySet() + ", stampHeader=" + stampHeader + "]";
+    }
+  }
 
   /**
    * @param maxFrameBytes largest frame a client may send; larger closes the socket with 1009
@@ -46,7 +71,7 @@ public record TidegateConfig(
    * @param instances    HTTP verticle instances (event loops serving HTTP)
    * @param maxBodyBytes largest request body accepted; larger answers 413 while reading
    */
-  public record Http(String host, int port, int instances, long maxBodyBytes) {}
+  public record Http(String host, int port, int instances, long maxBodyBytes, java.util.List<String> allowedOrigins) {}
 
   /**
    * @param bootstrapServers  the cluster; empty means the embedded broker
