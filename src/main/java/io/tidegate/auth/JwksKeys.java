@@ -1,5 +1,7 @@
 package io.tidegate.auth;
 
+import io.tidegate.error.ApiError;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -57,7 +59,7 @@ final class JwksKeys {
     }
     long now = System.currentTimeMillis();
     if (now - lastFetchMs < minIntervalMs) {
-      return Future.failedFuture(new AuthError("the token's key id is unknown"));
+      return Future.failedFuture(ApiError.unauthorized("the token's key id is unknown"));
     }
     lastFetchMs = now;
     fetches++;
@@ -85,7 +87,7 @@ final class JwksKeys {
         LOG.warn("Could not fetch the JWKS at {}: {}", url, ar.cause().getMessage());
       }
     });
-    return f.recover(e -> Future.failedFuture(new AuthError("the token's keys could not be fetched")));
+    return f.recover(e -> Future.failedFuture(ApiError.unauthorized("the token's keys could not be fetched")));
   }
 
   /** How many times the keys were fetched (for tests and metrics). */

@@ -1,5 +1,7 @@
 package io.tidegate.auth;
 
+import io.tidegate.error.ApiError;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -73,23 +75,23 @@ public final class TokenVerifier {
   /** A PEM public key and the algorithm it verifies. */
   public record PublicKey(String algorithm, String pem) {}
 
-  /** The identity a valid token carries; fails with {@link AuthError} (a 401) otherwise. */
+  /** The identity a valid token carries; fails with a 401 {@link ApiError} otherwise. */
   public Future<Identity> verify(String token) {
     String alg;
     try {
       alg = algorithm(token);
-    } catch (AuthError e) {
+    } catch (ApiError e) {
       return Future.failedFuture(e);
     }
     if (!algorithms.contains(alg)) {
-      return Future.failedFuture(new AuthError("the token's algorithm is not accepted here"));
+      return Future.failedFuture(ApiError.unauthorized("the token's algorithm is not accepted here"));
     }
     Future<JWTAuth> provider = fixed != null && (jwks == null || alg.startsWith("HS"))
         ? Future.succeededFuture(fixed) : jwks.provider();
     return provider.compose(p -> authenticate(p, token))
         .recover(e -> e instanceof NoSuchKeyIdException && jwks != null
             ? jwks.refresh().compose(p -> authenticate(p, token)) : Future.failedFuture(e))
-        .recover(e -> Future.failedFuture(e instanceof AuthError ? e : new AuthError(reason(e))))
+        .recover(e -> Future.failedFuture(e instanceof ApiError ? e : ApiError.unauthorized(reason(e))))
         .map(this::identity);
   }
 
@@ -107,7 +109,7 @@ public final class TokenVerifier {
     try {
       p = roles.permissions(claims);
     } catch (IllegalArgumentException e) {
-      throw new AuthError(e.getMessage());
+      throw ApiError.unauthorized(e.getMessage());
     }
     Object exp = claims.getValue("exp");
     long expiresAt = exp instanceof Number n ? n.longValue() * 1000 : 0;
@@ -120,13 +122,13 @@ public final class TokenVerifier {
     Object exp = claims.getValue("exp");
     Object nbf = claims.getValue("nbf");
     if (exp != null && !(exp instanceof Number) || nbf != null && !(nbf instanceof Number)) {
-      throw new AuthError("the token's exp and nbf must be numbers");
+      throw ApiError.unauthorized("the token's exp and nbf must be numbers");
     }
     if (exp instanceof Number e && nowSeconds - SKEW_SECONDS >= e.longValue()) {
-      throw new AuthError("the token has expired");
+      throw ApiError.unauthorized("the token has expired");
     }
     if (nbf instanceof Number n && nowSeconds + SKEW_SECONDS < n.longValue()) {
-      throw new AuthError("the token is not valid yet");
+      throw ApiError.unauthorized("the token is not valid yet");
     }
   }
 
@@ -134,18 +136,18 @@ public final class TokenVerifier {
   static String algorithm(String token) {
     int dot = token.indexOf('.');
     if (dot <= 0 || token.indexOf('.', dot + 1) < 0) {
-      throw new AuthError("the token is not a JWT");
+      throw ApiError.unauthorized("the token is not a JWT");
     }
     try {
       JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(token.substring(0, dot)),
           StandardCharsets.UTF_8));
       Object alg = header.getValue("alg");
       if (!(alg instanceof String a) || !SIGNING.contains(a)) {
-        throw new AuthError("the token is not signed with an accepted algorithm");
+        throw ApiError.unauthorized("the token is not signed with an accepted algorithm");
       }
       return a;
     } catch (IllegalArgumentException | io.vertx.core.json.DecodeException | ClassCastException e) {
-      throw new AuthError("the token is not a JWT");
+      throw ApiError.unauthorized("the token is not a JWT");
     }
   }
 

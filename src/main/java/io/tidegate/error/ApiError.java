@@ -46,6 +46,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(404, "unknown-topic", "Unknown topic", "topic '" + topic + "' does not exist", 0);
   }
 
+  /** No valid credentials: answered with {@code WWW-Authenticate: Bearer} (see {@link Problems}). */
+  public static ApiError unauthorized(String detail) {
+    return new ApiError(401, "unauthorized", "Unauthorized", detail, 0);
+  }
+
   public static ApiError forbidden(String detail) {
     return new ApiError(403, "forbidden", "Forbidden", detail, 0);
   }

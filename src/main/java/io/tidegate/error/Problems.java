@@ -23,6 +23,9 @@ public final class Problems {
       return;
     }
     response.setStatusCode(e.status()).putHeader("Content-Type", PROBLEM_JSON);
+    if (e.status() == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer");
+    }
     if (e.retryAfterSeconds() > 0) {
       response.putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
     }

@@ -1,5 +1,7 @@
 package io.tidegate.auth;
 
+import io.tidegate.error.ApiError;
+
 import static io.tidegate.testing.Jwts.claims;
 import static io.tidegate.testing.Jwts.now;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,7 +57,7 @@ class TokenVerifierTest {
       await(v.verify(token));
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      assertInstanceOf(AuthError.class, cause, "a refusal is an AuthError (401), not " + cause);
+      assertEquals(401, assertInstanceOf(ApiError.class, cause, "a refusal is a 401, not " + cause).status());
       return cause.getMessage();
     }
     throw new AssertionError("the token was accepted: " + token);

@@ -1,0 +1,83 @@
+package io.tidegate.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tidegate.config.TidegateConfig;
+import io.tidegate.error.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The one policy every transport asks: who a token is (verified once per connection, or per HTTP request through
+ * a bounded cache) and whether that identity may do an operation on a topic or group. Denials are counted.
+ */
+public final class AuthPolicy {
+  /** Verified tokens remembered for HTTP requests: bounded, and never past the token's own expiry. */
+  private static final int CACHE_ENTRIES = 10_000;
+  private static final Duration CACHE_TTL = Duration.ofSeconds(60);
+
+  private final TokenVerifier verifier;
+  private final Cache<String, Identity> verified;
+  private final Counter unauthenticated;
+  private final Counter forbidden;
+
+  private AuthPolicy(TokenVerifier verifier, MeterRegistry registry) {
+    this.verifier = verifier;
+    this.verified = Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).expireAfterWrite(CACHE_TTL).build();
+    this.unauthenticated = Counter.builder("tidegate.auth.denials").tag("reason", "unauthenticated")
+        .description("Requests, handshakes and frames refused for a missing or invalid token").register(registry);
+    this.forbidden = Counter.builder("tidegate.auth.denials").tag("reason", "forbidden")
+        .description("Operations refused because the identity lacks the permission").register(registry);
+  }
+
+  public static AuthPolicy create(Vertx vertx, TidegateConfig.Auth cfg, MeterRegistry registry) {
+    if (!cfg.jwt()) {
+      return new AuthPolicy(null, registry);
+    }
+    List<TokenVerifier.PublicKey> keys = cfg.publicKeys().stream()
+        .map(k -> new TokenVerifier.PublicKey(k.algorithm(), k.pem())).toList();
+    return new AuthPolicy(new TokenVerifier(vertx, cfg.secret(), keys, cfg.jwksUrl(), cfg.issuer(), cfg.audience(),
+        new RoleMapper(cfg.roles()), cfg.jwksMinIntervalSeconds() * 1000), registry);
+  }
+
+  /** True when every client needs a token ({@code auth.mode} jwt). */
+  public boolean required() {
+    return verifier != null;
+  }
+
+  /**
+   * The identity behind {@code token} (null when the client sent none). Mode none: anonymous, whatever was sent.
+   * Fails with a 401 {@link ApiError} otherwise.
+   */
+  public Future<Identity> identify(String token) {
+    if (verifier == null) {
+      return Future.succeededFuture(Identity.ANONYMOUS);
+    }
+    if (token == null || token.isBlank()) {
+      unauthenticated.increment();
+      return Future.failedFuture(ApiError.unauthorized("a bearer token is required"));
+    }
+    Identity known = verified.getIfPresent(token);
+    if (known != null) {
+      if (!known.expired(System.currentTimeMillis() - TokenVerifier.SKEW_SECONDS * 1000L)) {
+        return Future.succeededFuture(known);
+      }
+      verified.invalidate(token);
+    }
+    return verifier.verify(token)
+        .onSuccess(id -> verified.put(token, id))
+        .onFailure(e -> unauthenticated.increment());
+  }
+
+  /** Fails with 403 unless {@code allowed}; the answer never says whether the topic exists. */
+  public void require(boolean allowed, String what) {
+    if (!allowed) {
+      forbidden.increment();
+      throw ApiError.forbidden("not allowed to " + what);
+    }
+  }
+}
