@@ -1,0 +1,62 @@
+package io.tidegate.transport.http;
+
+import io.tidegate.auth.AuthPolicy;
+import io.tidegate.auth.Identity;
+import io.tidegate.error.Problems;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Establishes who is calling before any route runs: the token from {@code Authorization: Bearer} or
+ * {@code ?access_token=} (for EventSource and browsers' WebSocket, which cannot set headers), verified by the
+ * one {@link AuthPolicy}. Routes read the result with {@link #identity(RoutingContext)}. A WebSocket handshake
+ * without a token passes through: the socket may still send an {@code auth} frame.
+ */
+public final class IdentityHandler implements Handler<RoutingContext> {
+  private static final String KEY = "tidegate.identity";
+
+  private final AuthPolicy policy;
+
+  public IdentityHandler(AuthPolicy policy) {
+    this.policy = policy;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String token = token(ctx.request());
+    if (token == null && policy.required() && "/ws".equals(ctx.normalizedPath())) {
+      ctx.next(); // the first frame may carry the token
+      return;
+    }
+    policy.identify(token).onComplete(ar -> {
+      if (ar.failed()) {
+        Problems.send(ctx, ar.cause());
+      } else {
+        ctx.put(KEY, ar.result());
+        ctx.next();
+      }
+    });
+  }
+
+  /** The caller's identity; anonymous before authentication or in mode none. */
+  public static Identity identity(RoutingContext ctx) {
+    Identity id = ctx.get(KEY);
+    return id == null ? Identity.ANONYMOUS : id;
+  }
+
+  /** Whether a token was verified for this request (a WebSocket without one must authenticate with a frame). */
+  public static boolean identified(RoutingContext ctx) {
+    return ctx.get(KEY) != null;
+  }
+
+  /** The bearer token of the request, from its header or its {@code access_token} parameter; null if none. */
+  public static String token(HttpServerRequest request) {
+    String header = request.getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    String query = request.getParam("access_token");
+    return query == null || query.isBlank() ? null : query;
+  }
+}
