@@ -413,6 +413,49 @@ class DashboardIT {
     assertEquals("Skip to content", browser.driver().switchTo().activeElement().getText());
   }
 
+  @Test
+  void atDesktopWidthsTheTailAndDeleteButtonsOfATopicLieWhollyInsideItsTableAndAreClickable() {
+    section = "#topics";
+    // a long name and five-figure end offsets: a row as wide as the table gets
+    String topic = uniqueTopic("dash-a-rather-long-topic-name-for-the-layout");
+    createTopic(topic, 3);
+    publish(topic, 0, 1500, 0);
+    publish(topic, 1500, 2700, 1);
+    type("#topic-filter", topic);
+    String row = "#topics-table tr[data-topic='" + topic + "']";
+    browser.waitUntil("the topic is listed with its end offsets", () -> "0: 1,500, 1: 1,200, 2: 0".equals(text(row + " td.ends")));
+    // 1280 is the width the review used; 1000 is near the narrowest that still has two columns
+    for (int width : List.of(Browser.DESKTOP_WIDTH, 1000)) {
+      browser.viewport(width, Browser.DESKTOP_HEIGHT);
+      for (String button : List.of("button.secondary", "button.danger")) {
+        Map<String, Object> box = browser.js(
+            "const b = document.querySelector(arguments[0]); b.scrollIntoView({block: 'center'});"
+            + "const r = b.getBoundingClientRect(), wrap = b.closest('.table-wrap'), w = wrap.getBoundingClientRect(),"
+            + "  c = b.closest('.card').getBoundingClientRect();"
+            + "const inside = (o, i) => i.left >= o.left - 0.5 && i.right <= o.right + 0.5 && i.top >= o.top - 0.5 && i.bottom <= o.bottom + 0.5;"
+            + "const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);"
+            + "return {rect: [r.left, r.top, r.right, r.bottom].map(Math.round).join(','), wrap: [w.left, w.right].map(Math.round).join(','),"
+            + "  card: [c.left, c.right].map(Math.round).join(','), inWrap: inside(w, r), inCard: inside(c, r),"
+            + "  inViewport: inside({left: 0, top: 0, right: innerWidth, bottom: innerHeight}, r),"
+            + "  scrollsSideways: wrap.scrollWidth > wrap.clientWidth, hit: hit === b || b.contains(hit)};",
+            row + " " + button);
+        String where = width + " px, " + button + ": " + box;
+        assertEquals(false, box.get("scrollsSideways"), "the topics table does not scroll sideways at " + where);
+        assertEquals(true, box.get("inWrap"), "the button lies inside the table's box at " + where);
+        assertEquals(true, box.get("inCard"), "the button lies inside the Topics panel at " + where);
+        assertEquals(true, box.get("inViewport"), "the button lies inside the viewport at " + where);
+        assertEquals(true, box.get("hit"), "nothing covers the button's middle at " + where);
+      }
+      click(row + " button.danger");
+      browser.waitUntil("Delete asks for confirmation at " + width + " px", () -> one("#delete-dialog").isDisplayed());
+      assertEquals(topic, text("#delete-name"));
+      click("#delete-dialog button[value=cancel]");
+      browser.waitUntil("cancel closes the dialog", () -> !one("#delete-dialog").isDisplayed());
+    }
+    browser.viewport(Browser.DESKTOP_WIDTH, Browser.DESKTOP_HEIGHT);
+    assertEquals(200, Http.get(gw.url("/topics/" + topic)).status(), "cancel deleted nothing");
+  }
+
   // ---- helpers ----
 
   private void startTail(String topic, String key, String header) {
