@@ -456,7 +456,36 @@ class DashboardIT {
     assertEquals(200, Http.get(gw.url("/topics/" + topic)).status(), "cancel deleted nothing");
   }
 
+  @Test
+  void numericHeadersSitOverTheirColumns() {
+    section = "#throughput";
+    String topic = uniqueTopic("dash-align");
+    createTopic(topic, 3);
+    publish(topic, 0, 30, null);
+    browser.waitUntil("the rate table lists the topic", () -> !all("#tp-table tr[data-topic='" + topic + "']").isEmpty());
+    assertEquals(4L, ((Number) browser.js("return document.querySelectorAll('#tp-table tbody tr:first-child td.num').length")).longValue(),
+        "Current rates has four columns of figures");
+    assertEquals(List.of(), misalignedNumericHeaders("#tp-table"), "Current rates: headers right-aligned like their figures");
+
+    type("#topic-filter", topic);
+    browser.waitUntil("the topic is described", () -> "3".equals(text("#topics-table tr[data-topic='" + topic + "'] td.parts")));
+    assertEquals(List.of(), misalignedNumericHeaders("#topics-table"), "Topics: headers right-aligned like their figures");
+  }
+
   // ---- helpers ----
+
+  /**
+   * The columns of a table whose figures are right-aligned (td.num) but whose header text does not end where
+   * the figures end: "header right / figure right" for each, within 2 px being aligned.
+   */
+  private static List<String> misalignedNumericHeaders(String table) {
+    return browser.js("const t = document.querySelector(arguments[0]); const body = t.tBodies[0].rows[0];"
+        + "const right = cell => { const r = document.createRange(); r.selectNodeContents(cell); return r.getBoundingClientRect().right; };"
+        + "const out = []; [...t.tHead.rows[0].cells].forEach((th, i) => { const td = body && body.cells[i];"
+        + "  if (!td || !td.classList.contains('num')) return;"
+        + "  const a = right(th), b = right(td); if (Math.abs(a - b) > 2) out.push(`${th.textContent}: ${a.toFixed(1)} / ${b.toFixed(1)}`); });"
+        + "return body ? out : ['no rows in ' + arguments[0]];", table);
+  }
 
   private void startTail(String topic, String key, String header) {
     one("#tail-topics").clear();
