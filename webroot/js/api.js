@@ -53,11 +53,15 @@ export function valueOf(r, pretty) {
   return '';
 }
 
-/** Polls fn every ms, never twice at once; stops when the page is hidden for good. */
+/**
+ * Polls fn every ms, never twice at once. Nothing is polled while the page is hidden (a background tab); when
+ * it is shown again fn runs at once and then every ms again. Returns a function that stops the polling.
+ */
 export function every(ms, fn) {
   let running = false;
+  let timer = null;
   const tick = async () => {
-    if (running) return;
+    if (running || document.hidden) return;
     running = true;
     try {
       await fn();
@@ -67,6 +71,17 @@ export function every(ms, fn) {
       running = false;
     }
   };
-  tick();
-  return setInterval(tick, ms);
+  const visibility = () => {
+    clearInterval(timer);
+    timer = null;
+    if (document.hidden) return;
+    tick();
+    timer = setInterval(tick, ms);
+  };
+  document.addEventListener('visibilitychange', visibility);
+  visibility();
+  return () => {
+    document.removeEventListener('visibilitychange', visibility);
+    clearInterval(timer);
+  };
 }

@@ -457,6 +457,48 @@ class DashboardIT {
   }
 
   @Test
+  void aHiddenTabPollsNothingAndPollingResumesAtOnceWhenTheTabIsShownAgain() {
+    section = "#throughput";
+    // every request the page starts for /topics..., /stats and /groups, with its start time on the page's clock
+    browser.js("window.__polls = [];"
+        + "new PerformanceObserver(list => { for (const e of list.getEntries()) {"
+        + "  const path = new URL(e.name).pathname; const kind = path.split('/')[1];"
+        + "  if (['topics', 'stats', 'groups'].includes(kind)) window.__polls.push({kind, path, at: e.startTime}); } })"
+        + ".observe({type: 'resource'});");
+    double watching = now();
+    browser.waitUntil("the visible page polls topics, stats and groups", () -> polledSince(watching).containsAll(POLLED));
+
+    double hidden = ((Number) browser.js("Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+        + "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+        + "const at = performance.now(); document.dispatchEvent(new Event('visibilitychange'));"
+        + "return at;")).doubleValue();
+    try {
+      // Nothing can be awaited here: the test watches for longer than the slowest poll's period (groups, 5 s).
+      browser.waitUntil("6 s pass on the page's clock", Duration.ofSeconds(20),
+          () -> now() > hidden + 6_000);
+      List<String> started = browser.js("return window.__polls.filter(p => p.at >= arguments[0]).map(p => p.path)", hidden);
+      assertEquals(List.of(), started, "no polling request starts while the tab is hidden");
+    } finally {
+      browser.js("delete document.hidden; delete document.visibilityState;");
+    }
+    // the time is taken before the event: the page's handler asks at once, within the dispatch
+    double shown = ((Number) browser.js("const at = performance.now(); document.dispatchEvent(new Event('visibilitychange'));"
+        + "return at;")).doubleValue();
+    assertEquals(false, browser.js("return document.hidden"));
+    browser.waitUntil("topics, stats and groups are polled again once the tab is shown", () -> polledSince(shown).containsAll(POLLED));
+    // at once, not when each one's period (groups: 5 s) comes round again; a request's start time is when
+    // the page asked for it, however long the gateway then takes to answer
+    Map<String, Object> after = browser.js("const first = {}; for (const p of window.__polls) if (p.at >= arguments[0])"
+        + " first[p.kind] = Math.round(Math.min(first[p.kind] ?? Infinity, p.at - arguments[0])); return first;", shown);
+    for (String kind : POLLED) {
+      assertTrue(((Number) after.get(kind)).doubleValue() < 1_000,
+          kind + " is polled at once when the tab is shown (ms after it was shown: " + after + ")");
+    }
+    browser.waitUntil("polling goes on while the tab is visible", () -> ((Number) browser.js(
+        "return window.__polls.filter(p => p.at >= arguments[0] && p.kind === 'stats').length", shown)).intValue() >= 3);
+  }
+
+  @Test
   void numericHeadersSitOverTheirColumns() {
     section = "#throughput";
     String topic = uniqueTopic("dash-align");
@@ -473,6 +515,19 @@ class DashboardIT {
   }
 
   // ---- helpers ----
+
+  private static final Set<String> POLLED = Set.of("topics", "stats", "groups");
+
+  /** The page's clock: performance.now(). */
+  private static double now() {
+    return ((Number) browser.js("return performance.now()")).doubleValue();
+  }
+
+  /** What the page has polled (topics, stats, groups) since the given time on its clock. */
+  private static Set<String> polledSince(double at) {
+    List<String> kinds = browser.js("return window.__polls.filter(p => p.at >= arguments[0]).map(p => p.kind)", at);
+    return new HashSet<>(kinds);
+  }
 
   /**
    * The columns of a table whose figures are right-aligned (td.num) but whose header text does not end where
