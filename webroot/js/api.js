@@ -53,6 +53,17 @@ export function valueOf(r, pretty) {
   return '';
 }
 
+/** Sets an element's text only when it changed (no needless layout, selection kept). */
+export function setText(e, text) {
+  if (e.textContent !== text) e.textContent = text;
+}
+
+/** Makes nodes the children of parent, in order, touching the page only if they are not already. */
+export function placeChildren(parent, nodes) {
+  const now = parent.children;
+  if (now.length !== nodes.length || nodes.some((n, i) => now[i] !== n)) parent.replaceChildren(...nodes);
+}
+
 /**
  * Polls fn every ms, never twice at once. Nothing is polled while the page is hidden (a background tab); when
  * it is shown again fn runs at once and then every ms again. Returns a function that stops the polling.

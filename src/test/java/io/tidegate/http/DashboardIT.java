@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidegate.testing.Browser;
 import io.tidegate.testing.GatewayIT;
 import io.tidegate.testing.Http;
+import io.tidegate.testing.KafkaBrokerExtension;
 import io.tidegate.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,11 +18,16 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -327,17 +333,7 @@ class DashboardIT {
     publish(topic, 0, 10, 0);
     publish(topic, 10, 14, 1);
     String group = uniqueTopic("dash-group");
-    java.util.Properties p = new java.util.Properties();
-    p.put("bootstrap.servers", io.tidegate.testing.KafkaBrokerExtension.bootstrapServers());
-    p.put("group.id", group);
-    var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
-    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
-      var tp0 = new org.apache.kafka.common.TopicPartition(topic, 0);
-      var tp1 = new org.apache.kafka.common.TopicPartition(topic, 1);
-      c.assign(List.of(tp0, tp1));
-      c.commitSync(Map.of(tp0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(7),
-          tp1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(4)), Duration.ofSeconds(10));
-    }
+    commitOffsets(group, topic, Map.of(0, 7L, 1, 4L));
     String box = "#groups details[data-group='" + group + "']";
     browser.waitUntil("the group is listed with its lag", Duration.ofSeconds(20),
         () -> text(box + " summary") != null && text(box + " summary").endsWith("lag 3"));
@@ -499,6 +495,37 @@ class DashboardIT {
   }
 
   @Test
+  void anOpenedConsumerGroupStaysOpenAndKeepsItsNodesWhileItsLagIsRefreshed() {
+    section = "#throughput";
+    String topic = uniqueTopic("dash-keep");
+    createTopic(topic, 2);
+    publish(topic, 0, 10, 0);
+    publish(topic, 10, 14, 1);
+    String group = uniqueTopic("dash-keep-group");
+    commitOffsets(group, topic, Map.of(0, 7L, 1, 4L));
+    String box = "#groups details[data-group='" + group + "']";
+    browser.waitUntil("the group is listed with lag 3", Duration.ofSeconds(20),
+        () -> text(box + " summary") != null && text(box + " summary").endsWith("lag 3"));
+    click(box + " summary");
+    assertEquals(true, browser.js("window.__box = document.querySelector(arguments[0]);"
+        + "window.__rows = [...window.__box.querySelectorAll('tbody tr')]; return window.__box.open", box));
+
+    commitOffsets(group, topic, Map.of(0, 9L));
+    browser.waitUntil("a refresh shows the new lag", Duration.ofSeconds(20), () -> text(box + " summary").endsWith("lag 1"));
+    assertEquals(true, browser.js("return window.__box === document.querySelector(arguments[0]) && window.__box.isConnected", box),
+        "the group's element is the same one, updated in place");
+    assertEquals(true, browser.js("return window.__box.open"), "the group the user opened is still open");
+    List<String> lags = browser.js("return [...window.__box.querySelectorAll('tbody tr')]"
+        + ".map(tr => [...tr.cells].map(td => td.textContent).join(' '))");
+    assertEquals(List.of(topic + " 0 9 10 1", topic + " 1 4 4 0"), lags, "lag per partition after the refresh");
+    assertEquals(true, browser.js("const now = [...window.__box.querySelectorAll('tbody tr')];"
+        + "return now.length === window.__rows.length && now.every((tr, i) => tr === window.__rows[i])"),
+        "the partitions' rows are the same elements");
+    assertTrue(one(box + " tbody").isDisplayed(), "the lag table is shown");
+    assertEquals(List.of(), misalignedNumericHeaders(box + " table"), "the lag table's numeric headers sit over their columns");
+  }
+
+  @Test
   void numericHeadersSitOverTheirColumns() {
     section = "#throughput";
     String topic = uniqueTopic("dash-align");
@@ -541,6 +568,21 @@ class DashboardIT {
         + "  const a = right(th), b = right(td); if (Math.abs(a - b) > 2) out.push(`${th.textContent}: ${a.toFixed(1)} / ${b.toFixed(1)}`); });"
         + "return body ? out : ['no rows in ' + arguments[0]];", table);
   }
+
+  /** Commits offsets for a consumer group that has no members, as a consumer that finished would have. */
+  private static void commitOffsets(String group, String topic, Map<Integer, Long> offsets) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaBrokerExtension.bootstrapServers());
+    p.put("group.id", group);
+    var bytes = new ByteArrayDeserializer();
+    try (var c = new KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
+      Map<TopicPartition, OffsetAndMetadata> commit = new java.util.HashMap<>();
+      offsets.forEach((partition, offset) -> commit.put(new TopicPartition(topic, partition), new OffsetAndMetadata(offset)));
+      c.assign(commit.keySet());
+      c.commitSync(commit, Duration.ofSeconds(10));
+    }
+  }
+
 
   private void startTail(String topic, String key, String header) {
     one("#tail-topics").clear();
