@@ -196,6 +196,8 @@ export class TidegateClient extends EventTarget {
     topics = Array.isArray(topics) ? [...new Set(topics)] : [topics];
     if (topics.length === 0) throw new TidegateError(400, 'Bad request', 'no topic to subscribe to');
     for (const s of this._subs.values()) {
+      // an ended subscription gives its topics up: a new one to them goes on the wire once it has left
+      if (!s.active) continue;
       const clash = s.topics.find(t => topics.includes(t));
       if (clash) throw new TidegateError(409, 'Conflict', `already subscribed to '${clash}'`);
     }
@@ -353,19 +355,34 @@ export class TidegateClient extends EventTarget {
     }
   }
 
-  /** Brings a subscription's state on the current socket in line with what is wanted of it. */
+  /**
+   * Brings a subscription's state on the current socket in line with what is wanted of it. A subscription
+   * waits while an ended one to one of its topics is still on the socket: the gateway allows one subscription
+   * per topic, and the records before that one's `unsubscribed` are still its own.
+   */
   _sync(sub) {
     if (this.state !== 'open') {
       if (!sub.active && sub.wire === 'none') this._subs.delete(sub.id);
       return;
     }
     if (sub.wanted && sub.wire === 'none') {
+      if (this._overlapping(sub).some(s => s.wire !== 'none')) return;
       if (this._send(sub._frame())) sub.wire = 'subscribing';
     } else if (!sub.wanted && sub.wire === 'subscribed') {
       if (this._send({ type: 'unsubscribe', id: sub.id, topics: sub.topics })) sub.wire = 'unsubscribing';
     } else if (!sub.active && sub.wire === 'none') {
       this._subs.delete(sub.id);
     }
+  }
+
+  /** The other subscriptions that share a topic with sub. */
+  _overlapping(sub) {
+    return [...this._subs.values()].filter(s => s !== sub && s.topics.some(t => sub.topics.includes(t)));
+  }
+
+  /** Once sub is off the socket, the subscriptions that waited for it go on. */
+  _left(sub) {
+    if (sub.wire === 'none') this._overlapping(sub).forEach(s => this._sync(s));
   }
 
   _subFor(topic) {
@@ -403,6 +420,7 @@ export class TidegateClient extends EventTarget {
         if (!sub) break;
         sub.wire = 'none';
         this._sync(sub);
+        this._left(sub);
         break;
       }
       case 'ack': {
@@ -441,6 +459,7 @@ export class TidegateClient extends EventTarget {
     if (sub && sub.wire === 'unsubscribing') {
       sub.wire = 'none';
       this._sync(sub);
+      this._left(sub);
       return;
     }
     if (sub && sub.wire === 'subscribing') {
@@ -454,6 +473,7 @@ export class TidegateClient extends EventTarget {
         if (!sub.everSubscribed) sub._reject(err);
         else if (sub.onError) sub.onError(err);
       }
+      this._left(sub);
     }
     this.dispatchEvent(new CustomEvent('error', { detail: err }));
   }

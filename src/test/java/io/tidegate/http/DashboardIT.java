@@ -526,6 +526,35 @@ class DashboardIT {
   }
 
   @Test
+  void tailingTheSameTopicAgainWithAFilterAppliesTheNewFilter() {
+    section = "#tail";
+    String topic = uniqueTopic("dash-retail");
+    createTopic(topic, 1);
+    startTail(topic, null, null);
+    publish(topic, 0, 1, 0);
+    waitReceived(1);
+
+    type("#tail-key", "u1");
+    click("#tail-start");
+    browser.waitUntil("the second tail of the topic starts, filtered",
+        () -> ("Tailing " + topic + " from latest (filtered).").equals(text("#tail-msg")));
+    assertEquals("msg ok", attr("#tail-msg", "class"));
+    // u2 first, on the same partition: by the time u1 arrives, u2 has been passed over
+    JsonArray records = new JsonArray()
+        .add(new JsonObject().put("key", "u2").put("partition", 0).put("text", "not for this filter"))
+        .add(new JsonObject().put("key", "u1").put("partition", 0).put("text", "for this filter"));
+    Http.Response r = Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("records", records));
+    assertEquals(200, r.status(), r.body());
+    long offset = r.json().getJsonArray("results").getJsonObject(1).getLong("offset");
+    String row = ".tail-row[data-topic='" + topic + "'][data-offset='" + offset + "']";
+    browser.waitUntil("the record matching the new filter arrives", () -> !all(row).isEmpty());
+    assertTrue(one(row).getText().contains("for this filter"), one(row).getText());
+    List<String> keys = browser.js("return window.tidegate.tail.buffer.toArray().map(r => r.key)");
+    assertEquals(List.of("k0", "u1"), keys, "the first tail's record, then only the one the new filter lets through");
+    assertEquals(0L, ((Number) browser.js("return window.tidegate.tail.sub.duplicates")).longValue());
+  }
+
+  @Test
   void numericHeadersSitOverTheirColumns() {
     section = "#throughput";
     String topic = uniqueTopic("dash-align");
