@@ -7,6 +7,9 @@
 //
 // The client reconnects by itself (exponential backoff with jitter) and resubscribes every subscription from
 // the offsets after the last records it delivered, so a dropped connection loses nothing and repeats nothing.
+//
+// `record.value` is parsed by JSON.parse, so its numbers are JavaScript's: 12345678901234567890 becomes
+// 12345678901234567000 and 1.10 becomes 1.1. valueJson(record) gives the value's text with every digit.
 
 /** An error answered by the gateway (an `error` frame) or raised by the client; `status` as in HTTP. */
 export class TidegateError extends Error {
@@ -33,6 +36,82 @@ function defaultUrl() {
   const u = new URL('/ws', globalThis.location ? globalThis.location.href : 'http://localhost:8080/');
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   return u.toString();
+}
+
+function isSpace(c) {
+  return c === ' ' || c === '\n' || c === '\r' || c === '\t';
+}
+
+function skipSpace(text, i) {
+  while (i < text.length && isSpace(text[i])) i++;
+  return i;
+}
+
+/** The index just after the JSON string whose opening quote is at i. */
+function stringEnd(text, i) {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text[j];
+    if (c === '\\') j++;
+    else if (c === '"') return j + 1;
+  }
+  return text.length;
+}
+
+/** The index just after the JSON value that starts at i. */
+function valueEnd(text, i) {
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    const c = text[j];
+    if (c === '"') {
+      j = stringEnd(text, j) - 1;
+      if (depth === 0) return j + 1;
+    } else if (c === '{' || c === '[') {
+      depth++;
+    } else if (c === '}' || c === ']') {
+      if (depth === 0) return j;
+      depth--;
+      if (depth === 0) return j + 1;
+    } else if (depth === 0 && (c === ',' || isSpace(c))) {
+      return j;
+    }
+  }
+  return text.length;
+}
+
+/**
+ * The text of the member `name` of the JSON object written in `text` (valid JSON), exactly as it is written
+ * there; undefined if the object has no such member. Only the object's own members count, not nested ones.
+ */
+function memberText(text, name) {
+  let i = skipSpace(text, 0);
+  if (text[i] !== '{') return undefined;
+  i = skipSpace(text, i + 1);
+  while (text[i] === '"') {
+    const keyEnd = stringEnd(text, i);
+    const raw = text.slice(i, keyEnd);
+    const key = raw.includes('\\') ? JSON.parse(raw) : raw.slice(1, -1);
+    const start = skipSpace(text, skipSpace(text, keyEnd) + 1); // past the ':'
+    const end = valueEnd(text, start);
+    if (key === name) return text.slice(start, end);
+    i = skipSpace(text, end);
+    if (text[i] !== ',') return undefined;
+    i = skipSpace(text, i + 1);
+  }
+  return undefined;
+}
+
+/** Where a record keeps the text of the frame it came in, for valueJson(). */
+const FRAME_TEXT = Symbol('tidegate.frameText');
+
+/**
+ * The JSON text of a record's value exactly as the gateway sent it, which is the producer's own bytes; undefined
+ * for a record without a JSON value (text, binary, a tombstone). record.value is this text parsed by JSON.parse,
+ * whose numbers are JavaScript's: 12345678901234567890 becomes 12345678901234567000 and 1.10 becomes 1.1.
+ */
+export function valueJson(record) {
+  if (record == null || record.value == null) return undefined;
+  const frame = record[FRAME_TEXT];
+  return frame === undefined ? JSON.stringify(record.value) : memberText(frame, 'value');
 }
 
 function httpBaseOf(wsUrl) {
@@ -403,7 +482,10 @@ export class TidegateClient extends EventTarget {
       case 'record': {
         const sub = this._subFor(f.topic);
         // records of a paused or ended subscription are left for later: its position does not move
-        if (sub && sub.wanted && (sub.wire === 'subscribed' || sub.wire === 'subscribing')) sub._deliver(f);
+        if (sub && sub.wanted && (sub.wire === 'subscribed' || sub.wire === 'subscribing')) {
+          if (f.value != null && typeof data === 'string') f[FRAME_TEXT] = data; // for valueJson(), cut out when asked
+          sub._deliver(f);
+        }
         break;
       }
       case 'subscribed': {

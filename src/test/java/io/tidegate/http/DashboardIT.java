@@ -13,6 +13,7 @@ import io.tidegate.testing.KafkaBrokerExtension;
 import io.tidegate.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -20,14 +21,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -552,6 +557,36 @@ class DashboardIT {
     List<String> keys = browser.js("return window.tidegate.tail.buffer.toArray().map(r => r.key)");
     assertEquals(List.of("k0", "u1"), keys, "the first tail's record, then only the one the new filter lets through");
     assertEquals(0L, ((Number) browser.js("return window.tidegate.tail.sub.duplicates")).longValue());
+  }
+
+  @Test
+  void aValueIsShownWithItsNumbersExactlyAsTheyWereWritten() throws Exception {
+    section = "#tail";
+    String topic = uniqueTopic("dash-digits");
+    createTopic(topic, 1);
+    startTail(topic, null, null);
+    String value = "{\"n\":12345678901234567890,\"p\":1.10,\"e\":1E+2,\"list\":[0.30000000000000004441,-0.0]}";
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaBrokerExtension.bootstrapServers());
+    try (var producer = new KafkaProducer<byte[], byte[]>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      // a header named "value" too: the record's value is the frame's own member, not the first text that looks like it
+      var record = new ProducerRecord<byte[], byte[]>(topic, 0, "big".getBytes(StandardCharsets.UTF_8),
+          value.getBytes(StandardCharsets.UTF_8));
+      record.headers().add("value", "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
+      producer.send(record).get(10, TimeUnit.SECONDS);
+    }
+    String row = ".tail-row[data-topic='" + topic + "'][data-offset='0']";
+    browser.waitUntil("the record is in the tail", () -> !all(row).isEmpty());
+    assertEquals(value, text(row + " .val"), "the row shows the value's digits as written");
+
+    click(row);
+    browser.waitUntil("the record dialog opens", () -> one("#record-dialog").isDisplayed());
+    assertEquals("{\n  \"n\": 12345678901234567890,\n  \"p\": 1.10,\n  \"e\": 1E+2,\n  \"list\": [\n"
+        + "    0.30000000000000004441,\n    -0.0\n  ]\n}", browser.js("return document.getElementById('record-value').textContent"),
+        "the dialog pretty-prints the value and keeps its digits");
+    assertEquals("value: {\"n\":1}", text("#record-meta .f-headers"));
+    browser.driver().switchTo().activeElement().sendKeys(Keys.ESCAPE);
+    browser.waitUntil("Escape closes the dialog", () -> !one("#record-dialog").isDisplayed());
   }
 
   @Test
