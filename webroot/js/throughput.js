@@ -2,6 +2,9 @@
 // consumer groups with lag per partition from GET /groups; connected clients.
 import { api, el, fmt, rateFmt, every, setText, placeChildren } from './api.js';
 
+/** Chart.js from its WebJar (Maven Central), served by the gateway itself: no CDN. */
+const CHART_JS = '/vendor/chart.umd.min.js';
+
 const WINDOW = 300; // samples, one a second: 5 minutes
 const MAX_TOPICS = 6;
 const PALETTE_LIGHT = ['#0b5cad', '#b3261e', '#17692f', '#7a3fb0', '#8a5300', '#00727a'];
@@ -14,8 +17,23 @@ export class ThroughputView {
     this.totals = {};
     this.canvas = document.getElementById('tp-chart');
     this.dark = matchMedia('(prefers-color-scheme: dark)');
+    this.chart = null; // until Chart.js has loaded
     this.groupNodes = new Map(); // group -> {details, summary, tbody, rows: Map(topic/partition -> tr)}
-    this.chart = globalThis.Chart ? new globalThis.Chart(this.canvas, {
+    this.dark.addEventListener('change', () => this.applyTheme());
+  }
+
+  start() {
+    // Chart.js (200 kB) is not in the page's head, where it would hold up the first paint: it loads now, in
+    // the background, and the chart appears with the samples taken meanwhile.
+    loadScript(CHART_JS).then(() => this.createChart(), () => {
+      this.canvas.replaceWith(el('p', { class: 'msg bad', text: 'The chart could not be loaded; the table below has the rates.' }));
+    });
+    every(1000, () => this.poll());
+    every(5000, () => this.groups());
+  }
+
+  createChart() {
+    this.chart = new globalThis.Chart(this.canvas, {
       type: 'line',
       data: { labels: [], datasets: [] },
       options: {
@@ -31,14 +49,8 @@ export class ThroughputView {
         },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
       },
-    }) : null;
+    });
     this.applyTheme();
-    this.dark.addEventListener('change', () => this.applyTheme());
-  }
-
-  start() {
-    every(1000, () => this.poll());
-    every(5000, () => this.groups());
   }
 
   applyTheme() {
@@ -188,4 +200,15 @@ export class ThroughputView {
     placeChildren(n.tbody, rows);
     return n.details;
   }
+}
+
+/** Adds a classic script to the page (async: it holds up nothing); resolves once it has run. */
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = el('script', { src });
+    script.async = true;
+    script.addEventListener('load', () => resolve());
+    script.addEventListener('error', () => reject(new Error(`${src} could not be loaded`)));
+    document.head.append(script);
+  });
 }

@@ -590,6 +590,30 @@ class DashboardIT {
   }
 
   @Test
+  void chartJsDoesNotBlockTheFirstPaintAndTheChartIsStillDrawn() {
+    section = "#throughput";
+    List<String> blocking = browser.js("return [...document.querySelectorAll('script[src]')]"
+        + ".filter(s => s.type !== 'module' && !s.async && !s.defer).map(s => s.src)");
+    assertEquals(List.of(), blocking, "no classic script loads synchronously");
+    browser.waitUntil("the chart is created once Chart.js has loaded", () -> (Boolean) browser.js(
+        "return !!(window.Chart && Chart.getChart(document.getElementById('tp-chart')))"));
+    // Chromium's own verdict on every resource the page loaded
+    List<String> chart = browser.js("return performance.getEntriesByType('resource')"
+        + ".filter(e => e.name.includes('/vendor/chart')).map(e => e.renderBlockingStatus)");
+    assertEquals(List.of("non-blocking"), chart, "Chart.js is loaded once, and not render-blocking");
+    List<String> blockers = browser.js("return performance.getEntriesByType('resource')"
+        + ".filter(e => e.renderBlockingStatus === 'blocking').map(e => new URL(e.name).pathname)");
+    assertEquals(List.of("/app.css"), blockers, "only the stylesheet holds the first paint");
+
+    browser.waitUntil("the chart gets points", () -> ((Number) browser.js(
+        "return Chart.getChart(document.getElementById('tp-chart')).data.labels.length")).intValue() >= 2);
+    browser.js("document.getElementById('throughput').scrollIntoView()");
+    browser.waitUntil("the canvas has something drawn on it", () -> (Boolean) browser.js(
+        "const c = document.getElementById('tp-chart'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        + "for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true; return false;"));
+  }
+
+  @Test
   void numericHeadersSitOverTheirColumns() {
     section = "#throughput";
     String topic = uniqueTopic("dash-align");
