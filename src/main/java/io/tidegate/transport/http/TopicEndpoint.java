@@ -35,7 +35,11 @@ public final class TopicEndpoint {
   }
 
   public void list(RoutingContext ctx) {
-    topics.list().onSuccess(list -> Problems.json(ctx, 200, list)).onFailure(e -> Problems.send(ctx, e));
+    // Kafka leaves out its own internal topics; names a user gave the '__' prefix are never served either
+    topics.list()
+        .map(list -> new io.vertx.core.json.JsonArray(list.stream()
+            .filter(t -> !TopicNames.isInternal(((JsonObject) t).getString("name"))).toList()))
+        .onSuccess(list -> Problems.json(ctx, 200, list)).onFailure(e -> Problems.send(ctx, e));
   }
 
   public void describe(RoutingContext ctx) {
