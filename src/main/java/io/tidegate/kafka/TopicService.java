@@ -6,7 +6,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.kafka.admin.NewTopic;
 import io.vertx.kafka.admin.OffsetSpec;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -132,13 +131,18 @@ public final class TopicService {
         .recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)));
   }
 
+  /**
+   * Kafka's admin client directly: vertx-kafka-client's {@code NewTopic} cannot ask for the broker's default
+   * replication factor (with -1 its conversion throws a NullPointerException), and that default is ours too.
+   */
   private Future<Void> createOnly(String topic, Optional<Integer> partitions, Optional<Short> replicationFactor,
                                   Map<String, String> configs) {
     int n = partitions.orElse(config.defaultPartitions());
     short rf = replicationFactor.orElse(config.defaultReplicationFactor());
-    // a replication factor of -1 asks for the broker's default
-    NewTopic nt = new NewTopic(topic, n, rf < 0 ? -1 : rf).setConfig(configs);
-    return clients.run(() -> clients.admin().createTopics(List.of(nt)))
+    org.apache.kafka.clients.admin.NewTopic nt = new org.apache.kafka.clients.admin.NewTopic(topic, Optional.of(n),
+        rf < 0 ? Optional.empty() : Optional.of(rf)).configs(configs);
+    Context ctx = vertx.getOrCreateContext();
+    return clients.run(() -> Future.fromCompletionStage(clients.kafka().createTopics(List.of(nt)).all().toCompletionStage(), ctx))
         .onComplete(x -> {
           forClients.invalidate(topic);
           forPublishing.invalidate(topic);
