@@ -40,7 +40,7 @@ public final class Gateway {
   /** Publishing's topic look-ups at once (each is one describe and one offsets call); more answer 503. */
   private static final int PUBLISHING_ADMIN_MAX_IN_FLIGHT = 256;
   /** Admin operations clients cause (look-ups, topic API, offsets, groups) at once; more answer 503 at once. */
-  private static final int CLIENTS_ADMIN_MAX_IN_FLIGHT = 32;
+  private static final int CLIENTS_ADMIN_MAX_IN_FLIGHT = 64;
 
   private final Vertx vertx;
   private final TidegateConfig config;
