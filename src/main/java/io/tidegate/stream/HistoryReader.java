@@ -7,8 +7,6 @@ import io.tidegate.codec.RecordEncoder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,17 +47,19 @@ public final class HistoryReader implements AutoCloseable {
         timeout.toMillis() * 3, TimeUnit.MILLISECONDS);
   }
 
-  /** The page as {@code {"records":[...],"next":{"<partition>":<offset>}}}; {@code partitions} is the topic's count. */
-  public Future<Buffer> read(HistoryQuery q, int partitions) {
+  /** A page of the topic; {@code partitions} is the topic's count. */
+  public Future<HistoryPage> read(HistoryQuery q, int partitions) {
     if (running.incrementAndGet() > maxConcurrent) {
       running.decrementAndGet();
       return Future.failedFuture(ApiError.overloaded("too many history reads at once; retry shortly"));
     }
     return workers.executeBlocking(() -> readBlocking(q, partitions), false)
-        .onComplete(x -> running.decrementAndGet());
+        .onComplete(x -> running.decrementAndGet())
+        .recover(e -> Future.failedFuture(e instanceof org.apache.kafka.common.errors.TimeoutException
+            ? ApiError.timeout("Kafka did not answer in time; retry shortly", 5) : e));
   }
 
-  private Buffer readBlocking(HistoryQuery q, int partitions) {
+  private HistoryPage readBlocking(HistoryQuery q, int partitions) {
     List<TopicPartition> tps = new ArrayList<>();
     if (q.partition().isPresent()) {
       tps.add(new TopicPartition(q.topic(), q.partition().getAsInt()));
@@ -127,7 +127,7 @@ public final class HistoryReader implements AutoCloseable {
   }
 
   /** Merges partitions by time, keeps {@code limit} records (the newest for "latest"), and says where to go on. */
-  private static Buffer page(HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start,
+  private static HistoryPage page(HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start,
                              Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got) {
     List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
     got.values().forEach(all::addAll);
@@ -137,31 +137,16 @@ public final class HistoryReader implements AutoCloseable {
           ? all.subList(all.size() - q.limit(), all.size())
           : all.subList(0, q.limit());
     }
-    Map<Integer, Long> next = new TreeMap<>();
+    java.util.SortedMap<Integer, Long> next = new TreeMap<>();
     for (TopicPartition tp : tps) {
       next.put(tp.partition(), start.get(tp));
     }
-    Buffer out = Buffer.buffer(256 + all.size() * 256);
-    out.appendString("{\"records\":[");
-    boolean first = true;
+    List<byte[]> records = new ArrayList<>(all.size());
     for (ConsumerRecord<byte[], byte[]> r : all) {
-      if (!first) {
-        out.appendByte((byte) ',');
-      }
-      first = false;
-      out.appendBytes(RecordEncoder.encode(r, null));
+      records.add(RecordEncoder.encode(r, null));
       next.merge(r.partition(), r.offset() + 1, Math::max);
     }
-    out.appendString("],\"next\":{");
-    first = true;
-    for (Map.Entry<Integer, Long> e : next.entrySet()) {
-      if (!first) {
-        out.appendByte((byte) ',');
-      }
-      first = false;
-      out.appendString("\"" + e.getKey() + "\":" + e.getValue(), StandardCharsets.US_ASCII.name());
-    }
-    return out.appendString("}}");
+    return new HistoryPage(records, next);
   }
 
   private static Map<TopicPartition, Long> toMap(List<TopicPartition> tps, long value) {
