@@ -10,18 +10,14 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -32,7 +28,7 @@ import org.apache.kafka.common.TopicPartition;
  * reads run on a small named worker pool; at most {@code maxConcurrent} run at once and more answer 503.
  */
 public final class HistoryReader implements AutoCloseable {
-  private static final Comparator<ConsumerRecord<byte[], byte[]>> BY_TIME = Comparator
+  static final Comparator<ConsumerRecord<byte[], byte[]>> BY_TIME = Comparator
       .comparingLong((ConsumerRecord<byte[], byte[]> r) -> r.timestamp())
       .thenComparingInt(ConsumerRecord::partition)
       .thenComparingLong(ConsumerRecord::offset);
@@ -77,84 +73,9 @@ public final class HistoryReader implements AutoCloseable {
       Map<TopicPartition, Long> start = startOffsets(consumer, q, tps, begin, end);
 
       Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got =
-          collect(consumer, q, tps, start, end, System.nanoTime() + timeout.toNanos());
+          HistoryFetch.read(consumer, q, tps, start, end, System.nanoTime() + timeout.toNanos());
       return page(q, tps, start, got);
     }
-  }
-
-  /**
-   * Reads from {@code start} towards {@code end} on every partition; the records to page, per partition.
-   * A forward page (earliest, a time, an offset) merges the partitions by time as it reads, fetching a
-   * partition only when its next record is needed, and stops at {@code limit} records in all; "latest" needs
-   * the newest {@code limit} of every partition's tail (it starts {@code limit} before each end).
-   */
-  static Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> collect(Consumer<byte[], byte[]> consumer,
-      HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end,
-      long deadline) {
-    Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got = new HashMap<>();
-    Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> fetched = new HashMap<>();
-    Set<TopicPartition> pending = new HashSet<>();
-    for (TopicPartition tp : tps) {
-      got.put(tp, new ArrayList<>());
-      fetched.put(tp, new ArrayDeque<>());
-      if (start.get(tp) < end.get(tp)) {
-        consumer.seek(tp, start.get(tp));
-        pending.add(tp);
-      }
-    }
-    boolean merge = !(q.from() == HistoryQuery.From.LATEST && q.offset().isEmpty());
-    int taken = 0;
-    while (!pending.isEmpty() && taken < q.limit() && System.nanoTime() < deadline) {
-      List<TopicPartition> wanted = new ArrayList<>();
-      for (TopicPartition tp : new ArrayList<>(pending)) {
-        if (!fetched.get(tp).isEmpty()) {
-          continue;
-        }
-        if (consumer.position(tp) >= end.get(tp) || (!merge && got.get(tp).size() >= q.limit())) {
-          pending.remove(tp); // read to its end (or, for latest, its tail is read)
-        } else {
-          wanted.add(tp);
-        }
-      }
-      if (merge && wanted.isEmpty()) {
-        TopicPartition next = earliestHead(pending, fetched);
-        if (next != null) {
-          got.get(next).add(fetched.get(next).poll());
-          taken++;
-        }
-        continue;
-      }
-      if (!merge) {
-        taken = 0; // latest: each partition up to limit, trimmed by the page
-      }
-      if (wanted.isEmpty()) {
-        continue;
-      }
-      consumer.pause(difference(tps, new HashSet<>(wanted)));
-      consumer.resume(wanted);
-      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        if (pending.contains(tp) && r.offset() < end.get(tp)) {
-          (merge ? fetched.get(tp) : got.get(tp)).add(r);
-        }
-      }
-    }
-    return got;
-  }
-
-  /** The partition whose next record is the earliest, or null when none has one. */
-  private static TopicPartition earliestHead(Set<TopicPartition> pending,
-      Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> fetched) {
-    TopicPartition best = null;
-    ConsumerRecord<byte[], byte[]> bestHead = null;
-    for (TopicPartition tp : pending) {
-      ConsumerRecord<byte[], byte[]> head = fetched.get(tp).peek();
-      if (head != null && (bestHead == null || BY_TIME.compare(head, bestHead) < 0)) {
-        best = tp;
-        bestHead = head;
-      }
-    }
-    return best;
   }
 
   private static Map<TopicPartition, Long> startOffsets(KafkaConsumer<byte[], byte[]> consumer, HistoryQuery q,
@@ -221,10 +142,6 @@ public final class HistoryReader implements AutoCloseable {
     Map<TopicPartition, Long> m = new HashMap<>();
     tps.forEach(tp -> m.put(tp, value));
     return m;
-  }
-
-  private static List<TopicPartition> difference(List<TopicPartition> all, Set<TopicPartition> minus) {
-    return all.stream().filter(tp -> !minus.contains(tp)).toList();
   }
 
   @Override
