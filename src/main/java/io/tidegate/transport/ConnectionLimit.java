@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tidegate.error.ApiError;
 import io.tidegate.error.Problems;
+import io.tidegate.transport.wire.Wire;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.Set;
@@ -36,10 +37,14 @@ public final class ConnectionLimit {
     if (open.incrementAndGet() > max) {
       over.add(connection);
     }
-    connection.closeHandler(v -> {
+    Runnable closed = () -> {
       open.decrementAndGet();
       over.remove(connection);
-    });
+    };
+    // the socket's own close: a connection upgraded to a WebSocket no longer reports through closeHandler
+    if (!Wire.onSocketClosed(connection, closed)) {
+      connection.closeHandler(v -> closed.run());
+    }
   }
 
   /** True when the request came on a connection beyond the limit: answer it with {@link #refuse}. */

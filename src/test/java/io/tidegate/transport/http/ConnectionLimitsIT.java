@@ -8,6 +8,8 @@ import io.tidegate.testing.GatewayIT;
 import io.tidegate.testing.Http;
 import io.tidegate.testing.RawHttp;
 import io.tidegate.testing.TestGateway;
+import io.tidegate.testing.WsClient;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -83,6 +85,23 @@ class ConnectionLimitsIT {
     Awaits.until("the closed connections are no longer counted",
         () -> gw.gauge("tidegate.http.connections") < MAX_CONNECTIONS);
     assertEquals(200, Http.get(gw.url("/health/live")).status(), "below the limit again, new connections are served");
+  }
+
+  @Test
+  void closedWebSocketsAreNoLongerCounted() {
+    double before = gw.gauge("tidegate.http.connections");
+    Vertx vertx = Vertx.vertx();
+    try {
+      for (int i = 0; i < 2 * MAX_CONNECTIONS; i++) {
+        WsClient ws = WsClient.connect(vertx, gw);
+        ws.send(new JsonObject().put("type", "ping").put("id", "p")).awaitType("pong", "p");
+        ws.close();
+        // a leak would refuse the handshakes past the limit
+      }
+    } finally {
+      Awaits.result(vertx.close());
+    }
+    Awaits.until("the closed sockets are no longer counted", () -> gw.gauge("tidegate.http.connections") <= before);
   }
 
   @Test
