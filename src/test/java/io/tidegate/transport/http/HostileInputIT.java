@@ -181,6 +181,15 @@ class HostileInputIT {
   }
 
   @Test
+  void aRequestThatIsNotHttpIs400Problem() {
+    try (RawHttp c = new RawHttp(port())) {
+      c.send("THIS IS NOT HTTP\r\n\r\n");
+      assertRawProblem(c.read(), 400);
+      assertTrue(c.closedByPeer(), "an unreadable connection is closed");
+    }
+  }
+
+  @Test
   void uriTooLongIs414Problem() {
     try (RawHttp c = new RawHttp(port())) {
       c.send("GET /topics/" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
