@@ -14,6 +14,7 @@ import io.tidegate.publish.Publisher;
 import io.tidegate.stream.HistoryReader;
 import io.tidegate.stream.LiveFeed;
 import io.tidegate.stream.Streams;
+import io.tidegate.transport.ConnectionLimit;
 import io.tidegate.transport.HttpVerticle;
 import io.tidegate.transport.http.GroupEndpoint;
 import io.tidegate.transport.http.PublishEndpoint;
@@ -103,7 +104,9 @@ public final class Gateway {
     int instances = config.http().instances();
     int wanted = config.http().port();
     port = wanted != 0 ? wanted : freePort();
-    return vertx.deployVerticle(() -> new HttpVerticle(config, port, rest, streams, publishing, health, metrics),
+    ConnectionLimit connections = new ConnectionLimit(config.limits().maxConnections(), metrics.registry());
+    return vertx.deployVerticle(() -> new HttpVerticle(config, port, rest, streams, publishing, health, metrics,
+            connections),
             new DeploymentOptions().setInstances(instances))
         .<Void>map(id -> {
           deployments.add(id);

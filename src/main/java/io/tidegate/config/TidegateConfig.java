@@ -24,7 +24,11 @@ public record TidegateConfig(
     Health health,
     Ws ws,
     Sse sse,
+    Limits limits,
     Duration shutdownTimeout) {
+
+  /** @param maxConnections open HTTP connections (WebSockets and SSE streams included) per gateway; more get 429 */
+  public record Limits(int maxConnections) {}
 
   /**
    * @param maxFrameBytes largest frame a client may send; larger closes the socket with 1009

@@ -11,10 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +26,7 @@ import org.apache.kafka.common.TopicPartition;
  * reads run on a small named worker pool; at most {@code maxConcurrent} run at once and more answer 503.
  */
 public final class HistoryReader implements AutoCloseable {
-  private static final Comparator<ConsumerRecord<byte[], byte[]>> BY_TIME = Comparator
+  static final Comparator<ConsumerRecord<byte[], byte[]>> BY_TIME = Comparator
       .comparingLong((ConsumerRecord<byte[], byte[]> r) -> r.timestamp())
       .thenComparingInt(ConsumerRecord::partition)
       .thenComparingLong(ConsumerRecord::offset);
@@ -74,32 +72,8 @@ public final class HistoryReader implements AutoCloseable {
       Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
       Map<TopicPartition, Long> start = startOffsets(consumer, q, tps, begin, end);
 
-      Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got = new HashMap<>();
-      Set<TopicPartition> pending = new HashSet<>();
-      for (TopicPartition tp : tps) {
-        got.put(tp, new ArrayList<>());
-        if (start.get(tp) < end.get(tp)) {
-          consumer.seek(tp, start.get(tp));
-          pending.add(tp);
-        }
-      }
-      consumer.pause(difference(tps, pending));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!pending.isEmpty() && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-          List<ConsumerRecord<byte[], byte[]>> list = got.get(tp);
-          if (pending.contains(tp) && r.offset() < end.get(tp) && list.size() < q.limit()) {
-            list.add(r);
-          }
-        }
-        for (TopicPartition tp : new ArrayList<>(pending)) {
-          if (got.get(tp).size() >= q.limit() || consumer.position(tp) >= end.get(tp)) {
-            pending.remove(tp);
-            consumer.pause(List.of(tp));
-          }
-        }
-      }
+      Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got =
+          HistoryFetch.read(consumer, q, tps, start, end, System.nanoTime() + timeout.toNanos());
       return page(q, tps, start, got);
     }
   }
@@ -153,10 +127,6 @@ public final class HistoryReader implements AutoCloseable {
     Map<TopicPartition, Long> m = new HashMap<>();
     tps.forEach(tp -> m.put(tp, value));
     return m;
-  }
-
-  private static List<TopicPartition> difference(List<TopicPartition> all, Set<TopicPartition> minus) {
-    return all.stream().filter(tp -> !minus.contains(tp)).toList();
   }
 
   @Override
