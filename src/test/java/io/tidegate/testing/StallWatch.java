@@ -57,11 +57,19 @@ public final class StallWatch {
    */
   public static final long WORKER_LIMIT_MS = 60_000;
 
+  /**
+   * While a gateway starts (its verticles deploy and its servers bind, the first of them loading and initialising
+   * Vert.x's and Netty's classes, both event loops in turn behind Vert.x's lock on shared servers), before it serves
+   * anyone: Vert.x's default limit for event loops.
+   */
+  public static final long STARTUP_LIMIT_MS = 2_000;
+
   static final long PROBE_PERIOD_MS = 5;
   private static final long MS = 1_000_000L;
   private static final Logger LOG = LoggerFactory.getLogger(StallWatch.class);
 
   private static final Map<Thread, Watched> WATCHED = new ConcurrentHashMap<>();
+  private static final Map<Vertx, Limit> LIMITS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
   private static final List<String> REPORTS = new ArrayList<>();
   /** JVM-wide stops the probe saw: {start, end} in nanoTime, oldest first. */
   private static final Deque<long[]> STOPS = new ArrayDeque<>();
@@ -88,12 +96,13 @@ public final class StallWatch {
 
   /** A Vert.x instance with these options whose threads are watched. */
   public static Vertx vertx(VertxOptions options) {
+    Limit limit = new Limit();
     VertxBootstrap bootstrap = VertxBootstrap.create().options(options).threadFactory(new VertxThreadFactory() {
       @Override
       public VertxThread newVertxThread(Runnable target, String name, boolean worker, long maxExecTime,
           TimeUnit maxExecTimeUnit) {
         return new VertxThread(() -> {
-          WATCHED.put(Thread.currentThread(), new Watched((VertxThread) Thread.currentThread(), Linux.ownTid()));
+          WATCHED.put(Thread.currentThread(), new Watched((VertxThread) Thread.currentThread(), Linux.ownTid(), limit));
           try {
             target.run();
           } finally {
@@ -107,7 +116,24 @@ public final class StallWatch {
     bootstrap.transport((transport != null ? transport : Transport.NIO).implementation());
     Vertx vertx = bootstrap.init().vertx();
     ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(StallWatch::onBlocked);
+    LIMITS.put(vertx, limit);
     return vertx;
+  }
+
+  /** The event loops of {@code vertx} (made here) may take up to {@link #STARTUP_LIMIT_MS} until {@link #started}. */
+  public static Vertx starting(Vertx vertx) {
+    LIMITS.get(vertx).ms = STARTUP_LIMIT_MS;
+    return vertx;
+  }
+
+  /** From now on the event loops of {@code vertx} (made here) may take up to {@link #EVENT_LOOP_LIMIT_MS}. */
+  public static void started(Vertx vertx) {
+    LIMITS.get(vertx).ms = EVENT_LOOP_LIMIT_MS;
+  }
+
+  /** The event-loop limit of one Vert.x instance, in ms. */
+  private static final class Limit {
+    volatile long ms = EVENT_LOOP_LIMIT_MS;
   }
 
   /** The blocks reported since the last {@link #clear()}. */
@@ -135,6 +161,7 @@ public final class StallWatch {
   private static final class Watched {
     final VertxThread thread;
     final long tid;
+    final Limit limit;
     /** The task seen (its start, in nanoTime) and, when first seen, the time and the thread's scheduler counters. */
     volatile Seen seen;
     /** The start of the last task reported, so that each long task is reported once. */
@@ -142,9 +169,10 @@ public final class StallWatch {
     /** The start of the last task found over Vert.x's limit but not blocked by its own doing. */
     volatile long excusedFor;
 
-    Watched(VertxThread thread, long tid) {
+    Watched(VertxThread thread, long tid, Limit limit) {
       this.thread = thread;
       this.tid = tid;
+      this.limit = limit;
     }
   }
 
@@ -220,13 +248,14 @@ public final class StallWatch {
     long othersWaited = seen.othersWaitedUntilNow();
     long excusedSleep = Math.min(own - onCpu, othersWaited);
     char state = stat == null ? '?' : stat.state();
+    long limitMs = w.limit.ms;
     boolean blocked = state == 'R'
-        ? onCpu >= EVENT_LOOP_LIMIT_MS * MS // its current wait for a CPU, if any, is not in the counters yet
-        : own - excusedSleep >= EVENT_LOOP_LIMIT_MS * MS;
+        ? onCpu >= limitMs * MS // its current wait for a CPU, if any, is not in the counters yet
+        : own - excusedSleep >= limitMs * MS;
     String breakdown = t.getName() + " ran one task for " + wall / MS + " ms: " + onCpu / MS + " ms on a CPU, "
         + (own - onCpu) / MS + " ms asleep (" + excusedSleep / MS + " ms of it while other event loops waited for a"
         + " CPU), " + waited / MS + " ms waiting for a CPU, " + stopped / MS + " ms with the JVM stopped, "
-        + unseen / MS + " ms not observed; state " + state + " (limit: " + EVENT_LOOP_LIMIT_MS + " ms of its own)";
+        + unseen / MS + " ms not observed; state " + state + " (limit: " + limitMs + " ms of its own)";
     if (blocked) {
       w.spokeFor = taskStart;
       report(t, breakdown, stack);

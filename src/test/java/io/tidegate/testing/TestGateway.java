@@ -16,6 +16,7 @@ public final class TestGateway implements AutoCloseable {
     this.vertx = vertx;
     this.gateway = gateway;
     this.config = config;
+    StallWatch.started(vertx);
   }
 
   /** Starts a gateway in front of {@code bootstrapServers}; {@code overrides} is laid over test defaults. */
@@ -27,7 +28,7 @@ public final class TestGateway implements AutoCloseable {
         .put("shutdown", new JsonObject().put("timeoutMs", 5000))
         .mergeIn(overrides, true);
     TidegateConfig config = ConfigParser.parse(cfg);
-    Vertx vertx = newVertx();
+    Vertx vertx = StallWatch.starting(newVertx()); // TestGateway's constructor tightens the limit once started
     Gateway gateway = Awaits.result(Gateway.start(vertx, config, bootstrapServers));
     Awaits.until("the gateway sees Kafka", () -> gateway.services().health().isUp());
     return new TestGateway(vertx, gateway, config);
