@@ -180,7 +180,9 @@ class GroupIT {
           return end.entrySet().stream().allMatch(e -> c.get(e.getKey()) != null && c.get(e.getKey()).offset() == e.getValue());
         });
       }
-      Thread.sleep(300);
+      Awaits.until("every record's commit is answered", Duration.ofSeconds(30), () -> workers.stream()
+          .flatMap(w -> w.committed.stream()).map(c -> c.getInteger("partition") + "@" + c.getLong("offset"))
+          .distinct().count() >= total);
 
       report.run();
       // none lost: every record reached some member
