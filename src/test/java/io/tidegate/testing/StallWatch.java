@@ -166,6 +166,8 @@ public final class StallWatch {
     volatile Seen seen;
     /** The start of the last task reported, so that each long task is reported once. */
     volatile long spokeFor;
+    /** The start of the last task a check found asleep over the limit. */
+    volatile long asleepOverFor;
     /** The start of the last task found over Vert.x's limit but not blocked by its own doing. */
     volatile long excusedFor;
 
@@ -218,10 +220,10 @@ public final class StallWatch {
     if (taskStart == 0 || w.spokeFor == taskStart) {
       return; // the task ended meanwhile, or it has already been reported
     }
-    StackTraceElement[] stack = t.getStackTrace();
     if (vt.isWorker()) {
       w.spokeFor = taskStart;
-      report(t, "a worker blocked for " + event.duration() / MS + " ms (limit " + event.maxExecTime() / MS + " ms)", stack);
+      report(t, "a worker blocked for " + event.duration() / MS + " ms (limit " + event.maxExecTime() / MS + " ms)",
+          t.getStackTrace());
       return;
     }
     if (now - probeHeartbeat > 4 * PROBE_PERIOD_MS * MS) {
@@ -233,6 +235,7 @@ public final class StallWatch {
       w.seen = Seen.now(w, taskStart);
       return;
     }
+    // read before anything stops the thread (taking its stack does, for a moment that counts as asleep)
     Linux.SchedStat stat = Linux.schedStat(w.tid);
     long wall = now - taskStart;
     // What passed between the task's start and the probe's first look at it is counted as the thread's own, up to
@@ -249,21 +252,31 @@ public final class StallWatch {
     long excusedSleep = Math.min(own - onCpu, othersWaited);
     char state = stat == null ? '?' : stat.state();
     long limitMs = w.limit.ms;
-    boolean blocked = state == 'R'
-        ? onCpu >= limitMs * MS // its current wait for a CPU, if any, is not in the counters yet
-        : own - excusedSleep >= limitMs * MS;
+    boolean blocked;
+    if (state == 'R') {
+      blocked = onCpu >= limitMs * MS; // its current wait for a CPU, if any, is not in the counters yet
+      w.asleepOverFor = 0;
+    } else if (own - excusedSleep >= limitMs * MS) {
+      // Asleep, and over the limit: reported when the next check finds it so again, since a thread may be stopped
+      // for a moment without sleeping of its own (a safepoint, a handshake), and what the probe measured of JVM
+      // stops is only close
+      blocked = w.asleepOverFor == taskStart;
+      w.asleepOverFor = taskStart;
+    } else {
+      blocked = false;
+    }
     String breakdown = t.getName() + " ran one task for " + wall / MS + " ms: " + onCpu / MS + " ms on a CPU, "
         + (own - onCpu) / MS + " ms asleep (" + excusedSleep / MS + " ms of it while other event loops waited for a"
         + " CPU), " + waited / MS + " ms waiting for a CPU, " + stopped / MS + " ms with the JVM stopped, "
         + unseen / MS + " ms not observed; state " + state + " (limit: " + limitMs + " ms of its own)";
     if (blocked) {
       w.spokeFor = taskStart;
-      report(t, breakdown, stack);
+      report(t, breakdown, t.getStackTrace());
     } else if (w.excusedFor != taskStart) {
       w.excusedFor = taskStart;
       EXCUSED.incrementAndGet();
       if (VERBOSE) {
-        LOG.info("not counted (so far): {}\n{}", breakdown, format(stack));
+        LOG.info("not counted (so far): {}\n{}", breakdown, format(t.getStackTrace()));
       }
     }
   }
