@@ -98,8 +98,7 @@ class HostileInputIT {
   }
 
   private static Http.Response publish(byte[] body, String contentType) {
-    return Http.send(HttpRequest.newBuilder(URI.create(gw.url("/topics/" + topic + "/records")))
-        .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    return Http.post(gw.url("/topics/" + topic + "/records"), contentType, body);
   }
 
   @Test
