@@ -7,6 +7,9 @@
 //
 // The client reconnects by itself (exponential backoff with jitter) and resubscribes every subscription from
 // the offsets after the last records it delivered, so a dropped connection loses nothing and repeats nothing.
+//
+// `record.value` is parsed by JSON.parse, so its numbers are JavaScript's: 12345678901234567890 becomes
+// 12345678901234567000 and 1.10 becomes 1.1. valueJson(record) gives the value's text with every digit.
 
 /** An error answered by the gateway (an `error` frame) or raised by the client; `status` as in HTTP. */
 export class TidegateError extends Error {
@@ -33,6 +36,82 @@ function defaultUrl() {
   const u = new URL('/ws', globalThis.location ? globalThis.location.href : 'http://localhost:8080/');
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   return u.toString();
+}
+
+function isSpace(c) {
+  return c === ' ' || c === '\n' || c === '\r' || c === '\t';
+}
+
+function skipSpace(text, i) {
+  while (i < text.length && isSpace(text[i])) i++;
+  return i;
+}
+
+/** The index just after the JSON string whose opening quote is at i. */
+function stringEnd(text, i) {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text[j];
+    if (c === '\\') j++;
+    else if (c === '"') return j + 1;
+  }
+  return text.length;
+}
+
+/** The index just after the JSON value that starts at i. */
+function valueEnd(text, i) {
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    const c = text[j];
+    if (c === '"') {
+      j = stringEnd(text, j) - 1;
+      if (depth === 0) return j + 1;
+    } else if (c === '{' || c === '[') {
+      depth++;
+    } else if (c === '}' || c === ']') {
+      if (depth === 0) return j;
+      depth--;
+      if (depth === 0) return j + 1;
+    } else if (depth === 0 && (c === ',' || isSpace(c))) {
+      return j;
+    }
+  }
+  return text.length;
+}
+
+/**
+ * The text of the member `name` of the JSON object written in `text` (valid JSON), exactly as it is written
+ * there; undefined if the object has no such member. Only the object's own members count, not nested ones.
+ */
+function memberText(text, name) {
+  let i = skipSpace(text, 0);
+  if (text[i] !== '{') return undefined;
+  i = skipSpace(text, i + 1);
+  while (text[i] === '"') {
+    const keyEnd = stringEnd(text, i);
+    const raw = text.slice(i, keyEnd);
+    const key = raw.includes('\\') ? JSON.parse(raw) : raw.slice(1, -1);
+    const start = skipSpace(text, skipSpace(text, keyEnd) + 1); // past the ':'
+    const end = valueEnd(text, start);
+    if (key === name) return text.slice(start, end);
+    i = skipSpace(text, end);
+    if (text[i] !== ',') return undefined;
+    i = skipSpace(text, i + 1);
+  }
+  return undefined;
+}
+
+/** Where a record keeps the text of the frame it came in, for valueJson(). */
+const FRAME_TEXT = Symbol('tidegate.frameText');
+
+/**
+ * The JSON text of a record's value exactly as the gateway sent it, which is the producer's own bytes; undefined
+ * for a record without a JSON value (text, binary, a tombstone). record.value is this text parsed by JSON.parse,
+ * whose numbers are JavaScript's: 12345678901234567890 becomes 12345678901234567000 and 1.10 becomes 1.1.
+ */
+export function valueJson(record) {
+  if (record == null || record.value == null) return undefined;
+  const frame = record[FRAME_TEXT];
+  return frame === undefined ? JSON.stringify(record.value) : memberText(frame, 'value');
 }
 
 function httpBaseOf(wsUrl) {
@@ -196,6 +275,8 @@ export class TidegateClient extends EventTarget {
     topics = Array.isArray(topics) ? [...new Set(topics)] : [topics];
     if (topics.length === 0) throw new TidegateError(400, 'Bad request', 'no topic to subscribe to');
     for (const s of this._subs.values()) {
+      // an ended subscription gives its topics up: a new one to them goes on the wire once it has left
+      if (!s.active) continue;
       const clash = s.topics.find(t => topics.includes(t));
       if (clash) throw new TidegateError(409, 'Conflict', `already subscribed to '${clash}'`);
     }
@@ -353,19 +434,34 @@ export class TidegateClient extends EventTarget {
     }
   }
 
-  /** Brings a subscription's state on the current socket in line with what is wanted of it. */
+  /**
+   * Brings a subscription's state on the current socket in line with what is wanted of it. A subscription
+   * waits while an ended one to one of its topics is still on the socket: the gateway allows one subscription
+   * per topic, and the records before that one's `unsubscribed` are still its own.
+   */
   _sync(sub) {
     if (this.state !== 'open') {
       if (!sub.active && sub.wire === 'none') this._subs.delete(sub.id);
       return;
     }
     if (sub.wanted && sub.wire === 'none') {
+      if (this._overlapping(sub).some(s => s.wire !== 'none')) return;
       if (this._send(sub._frame())) sub.wire = 'subscribing';
     } else if (!sub.wanted && sub.wire === 'subscribed') {
       if (this._send({ type: 'unsubscribe', id: sub.id, topics: sub.topics })) sub.wire = 'unsubscribing';
     } else if (!sub.active && sub.wire === 'none') {
       this._subs.delete(sub.id);
     }
+  }
+
+  /** The other subscriptions that share a topic with sub. */
+  _overlapping(sub) {
+    return [...this._subs.values()].filter(s => s !== sub && s.topics.some(t => sub.topics.includes(t)));
+  }
+
+  /** Once sub is off the socket, the subscriptions that waited for it go on. */
+  _left(sub) {
+    if (sub.wire === 'none') this._overlapping(sub).forEach(s => this._sync(s));
   }
 
   _subFor(topic) {
@@ -386,7 +482,10 @@ export class TidegateClient extends EventTarget {
       case 'record': {
         const sub = this._subFor(f.topic);
         // records of a paused or ended subscription are left for later: its position does not move
-        if (sub && sub.wanted && (sub.wire === 'subscribed' || sub.wire === 'subscribing')) sub._deliver(f);
+        if (sub && sub.wanted && (sub.wire === 'subscribed' || sub.wire === 'subscribing')) {
+          if (f.value != null && typeof data === 'string') f[FRAME_TEXT] = data; // for valueJson(), cut out when asked
+          sub._deliver(f);
+        }
         break;
       }
       case 'subscribed': {
@@ -403,6 +502,7 @@ export class TidegateClient extends EventTarget {
         if (!sub) break;
         sub.wire = 'none';
         this._sync(sub);
+        this._left(sub);
         break;
       }
       case 'ack': {
@@ -441,6 +541,7 @@ export class TidegateClient extends EventTarget {
     if (sub && sub.wire === 'unsubscribing') {
       sub.wire = 'none';
       this._sync(sub);
+      this._left(sub);
       return;
     }
     if (sub && sub.wire === 'subscribing') {
@@ -454,6 +555,7 @@ export class TidegateClient extends EventTarget {
         if (!sub.everSubscribed) sub._reject(err);
         else if (sub.onError) sub.onError(err);
       }
+      this._left(sub);
     }
     this.dispatchEvent(new CustomEvent('error', { detail: err }));
   }

@@ -268,7 +268,7 @@ export class TailView {
       el('span', { class: 'topic', text: r.topic }),
       el('span', { class: 'po', text: `p${r.partition} · ${r.offset}` }),
       el('span', { class: 'key', text: r.key ?? '–' }),
-      el('span', { class: 'val', text: valueOf(r, false).slice(0, 200) }));
+      el('span', { class: 'val', text: valueOf(r, false, 200).slice(0, 200) }));
   }
 
   key(e) {

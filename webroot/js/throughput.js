@@ -1,6 +1,9 @@
 // Throughput: records/s in and out per topic from GET /stats (the gateway's counters), drawn with Chart.js;
 // consumer groups with lag per partition from GET /groups; connected clients.
-import { api, el, fmt, rateFmt, every } from './api.js';
+import { api, el, fmt, rateFmt, every, setText, placeChildren } from './api.js';
+
+/** Chart.js from its WebJar (Maven Central), served by the gateway itself: no CDN. */
+const CHART_JS = '/vendor/chart.umd.min.js';
 
 const WINDOW = 300; // samples, one a second: 5 minutes
 const MAX_TOPICS = 6;
@@ -14,7 +17,23 @@ export class ThroughputView {
     this.totals = {};
     this.canvas = document.getElementById('tp-chart');
     this.dark = matchMedia('(prefers-color-scheme: dark)');
-    this.chart = globalThis.Chart ? new globalThis.Chart(this.canvas, {
+    this.chart = null; // until Chart.js has loaded
+    this.groupNodes = new Map(); // group -> {details, summary, tbody, rows: Map(topic/partition -> tr)}
+    this.dark.addEventListener('change', () => this.applyTheme());
+  }
+
+  start() {
+    // Chart.js (200 kB) is not in the page's head, where it would hold up the first paint: it loads now, in
+    // the background, and the chart appears with the samples taken meanwhile.
+    loadScript(CHART_JS).then(() => this.createChart(), () => {
+      this.canvas.replaceWith(el('p', { class: 'msg bad', text: 'The chart could not be loaded; the table below has the rates.' }));
+    });
+    every(1000, () => this.poll());
+    every(5000, () => this.groups());
+  }
+
+  createChart() {
+    this.chart = new globalThis.Chart(this.canvas, {
       type: 'line',
       data: { labels: [], datasets: [] },
       options: {
@@ -30,14 +49,8 @@ export class ThroughputView {
         },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
       },
-    }) : null;
+    });
     this.applyTheme();
-    this.dark.addEventListener('change', () => this.applyTheme());
-  }
-
-  start() {
-    every(1000, () => this.poll());
-    every(5000, () => this.groups());
   }
 
   applyTheme() {
@@ -121,28 +134,81 @@ export class ThroughputView {
   }
 
   async groups() {
-    const box = document.getElementById('groups');
+    const note = document.getElementById('groups-note');
     let list;
     try {
       list = await api('GET', '/groups');
     } catch (e) {
-      box.replaceChildren(el('p', { class: 'msg bad', text: `Could not read consumer groups: ${e.message}` }));
+      // the groups shown stay as they are (an opened one stays open); the note says they may be stale
+      note.hidden = false;
+      note.className = 'msg bad';
+      setText(note, `Could not read consumer groups: ${e.message}`);
       return;
     }
-    if (!list.length) {
-      box.replaceChildren(el('p', { class: 'muted', text: 'No consumer groups.' }));
-      return;
+    note.className = 'muted';
+    note.hidden = list.length > 0;
+    setText(note, list.length ? '' : 'No consumer groups.');
+    const shown = list.slice(0, 50);
+    const names = new Set(shown.map(g => g.group));
+    for (const name of this.groupNodes.keys()) {
+      if (!names.has(name)) this.groupNodes.delete(name);
     }
-    box.replaceChildren(...list.slice(0, 50).map(g => el('details', { class: 'group', 'data-group': g.group },
-      el('summary', { text: `${g.group}: ${g.state ?? ''}, ${g.members ?? 0} member(s), lag ${fmt.format(g.lag ?? 0)}` }),
-      el('div', { class: 'table-wrap' }, el('table', {},
-        el('caption', { class: 'sr-only', text: `Lag per partition of group ${g.group}` }),
-        el('thead', {}, el('tr', {}, ...['Topic', 'Partition', 'Committed', 'End', 'Lag'].map(h => el('th', { scope: 'col', text: h })))),
-        el('tbody', {}, ...(g.partitions ?? []).map(p => el('tr', {},
+    placeChildren(document.getElementById('groups'), shown.map(g => this.group(g)));
+  }
+
+  /**
+   * One group's element: made the first time the group is seen, then updated in place, so what the user
+   * opened stays open and nothing is rebuilt that did not change.
+   */
+  group(g) {
+    let n = this.groupNodes.get(g.group);
+    if (!n) {
+      const summary = el('summary');
+      const tbody = el('tbody');
+      const details = el('details', { class: 'group', 'data-group': g.group }, summary,
+        el('div', { class: 'table-wrap' }, el('table', {},
+          el('caption', { class: 'sr-only', text: `Lag per partition of group ${g.group}` }),
+          el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Topic' }),
+            ...['Partition', 'Committed', 'End', 'Lag'].map(h => el('th', { scope: 'col', class: 'num', text: h })))),
+          tbody)));
+      n = { details, summary, tbody, rows: new Map() };
+      this.groupNodes.set(g.group, n);
+    }
+    setText(n.summary, `${g.group}: ${g.state ?? ''}, ${g.members ?? 0} member(s), lag ${fmt.format(g.lag ?? 0)}`);
+    const keys = new Set();
+    const rows = (g.partitions ?? []).map(p => {
+      const key = `${p.partition}/${p.topic}`;
+      keys.add(key);
+      let tr = n.rows.get(key);
+      if (!tr) {
+        tr = el('tr', {},
           el('td', { class: 'mono', text: p.topic }),
           el('td', { class: 'num', text: String(p.partition) }),
-          el('td', { class: 'num', text: p.committed == null ? '–' : fmt.format(p.committed) }),
-          el('td', { class: 'num', text: fmt.format(p.end) }),
-          el('td', { class: 'num lag', text: fmt.format(p.lag) })))))))));
+          el('td', { class: 'num' }),
+          el('td', { class: 'num' }),
+          el('td', { class: 'num lag' }));
+        n.rows.set(key, tr);
+      }
+      setText(tr.cells[2], p.committed == null ? '–' : fmt.format(p.committed));
+      setText(tr.cells[3], fmt.format(p.end));
+      setText(tr.cells[4], fmt.format(p.lag));
+      return tr;
+    });
+    for (const key of n.rows.keys()) {
+      if (!keys.has(key)) n.rows.delete(key);
+    }
+    placeChildren(n.tbody, rows);
+    return n.details;
   }
+}
+
+/** Adds a classic script to the page (async: it holds up nothing); resolves once it has run. */
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = el('script', { src });
+    script.async = true;
+    script.addEventListener('load', () => resolve());
+    script.addEventListener('error', () => reject(new Error(`${src} could not be loaded`)));
+    document.head.append(script);
+  });
 }

@@ -44,7 +44,8 @@ export class TopicsView {
     const names = this.shown().slice(0, DESCRIBED);
     let i = 0;
     const worker = async () => {
-      while (i < names.length) {
+      // a tab hidden meanwhile asks nothing more (see every)
+      while (i < names.length && !document.hidden) {
         const name = names[i++];
         try {
           const d = await api('GET', `/topics/${encodeURIComponent(name)}`);

@@ -2,6 +2,7 @@ package io.tidegate;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tidegate.config.TidegateConfig;
+import io.tidegate.kafka.AdminLane;
 import io.tidegate.kafka.GroupService;
 import io.tidegate.kafka.KafkaClients;
 import io.tidegate.kafka.TopicService;
@@ -13,6 +14,7 @@ import io.tidegate.publish.Publisher;
 import io.tidegate.stream.HistoryReader;
 import io.tidegate.stream.LiveFeed;
 import io.tidegate.stream.Streams;
+import io.tidegate.transport.ConnectionLimit;
 import io.tidegate.transport.HttpVerticle;
 import io.tidegate.transport.http.GroupEndpoint;
 import io.tidegate.transport.http.PublishEndpoint;
@@ -25,7 +27,7 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,10 +38,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  /** Publishing's topic look-ups at once (each is one describe and one offsets call); more answer 503. */
+  private static final int PUBLISHING_ADMIN_MAX_IN_FLIGHT = 256;
+  /** Admin operations clients cause (look-ups, topic API, offsets, groups) at once; more answer 503 at once. */
+  private static final int CLIENTS_ADMIN_MAX_IN_FLIGHT = 64;
 
   private final Vertx vertx;
   private final TidegateConfig config;
-  private final Admin admin;
+  private final List<AdminLane> admins;
   private final Metrics metrics;
   private final KafkaHealth health;
   private final Publisher publisher;
@@ -48,11 +54,11 @@ public final class Gateway {
   private final List<String> deployments = new ArrayList<>();
   private int port;
 
-  private Gateway(Vertx vertx, TidegateConfig config, Admin admin, Metrics metrics, KafkaHealth health,
+  private Gateway(Vertx vertx, TidegateConfig config, List<AdminLane> admins, Metrics metrics, KafkaHealth health,
       Publisher publisher, HistoryReader history, Streams streams) {
     this.vertx = vertx;
     this.config = config;
-    this.admin = admin;
+    this.admins = admins;
     this.metrics = metrics;
     this.health = health;
     this.publisher = publisher;
@@ -69,9 +75,12 @@ public final class Gateway {
     Metrics metrics = new Metrics();
     KafkaProducer<byte[], byte[]> producer = clients.producer();
     metrics.bindProducer(producer);
-    Admin admin = clients.admin();
-    TopicService topics = new TopicService(vertx, admin, config.kafka());
-    KafkaHealth health = new KafkaHealth(vertx, admin, config.health().probeInterval(), config.health().probeTimeout());
+    // two admin clients: a client flooding its own with look-ups never delays the health probe or publishing
+    AdminClient systemAdmin = clients.systemAdmin();
+    AdminLane publishingLane = new AdminLane(vertx, "publishing", systemAdmin, PUBLISHING_ADMIN_MAX_IN_FLIGHT);
+    AdminLane clientsLane = new AdminLane(vertx, "clients", clients.clientsAdmin(), CLIENTS_ADMIN_MAX_IN_FLIGHT);
+    TopicService topics = new TopicService(vertx, publishingLane, clientsLane, config.kafka());
+    KafkaHealth health = new KafkaHealth(vertx, systemAdmin, config.health().probeInterval(), config.health().probeTimeout());
     health.start(vertx.getOrCreateContext());
     Publisher publisher = new Publisher(vertx, producer, config.publish().timeout(), metrics.registry());
     PublishService publishing = new PublishService(publisher, topics, health);
@@ -83,10 +92,10 @@ public final class Gateway {
             new IdempotencyCache(config.publish().idempotencyMaxRecords(), config.publish().idempotencyWindow()),
             config.publish().timeout()),
         new TopicEndpoint(topics, history, config.publish()),
-        new GroupEndpoint(new GroupService(vertx, admin, topics)),
+        new GroupEndpoint(new GroupService(clientsLane, topics)),
         new StatsEndpoint(metrics.registry()));
     streams.feed().start();
-    Gateway gateway = new Gateway(vertx, config, admin, metrics, health, publisher, history, streams);
+    Gateway gateway = new Gateway(vertx, config, List.of(publishingLane, clientsLane), metrics, health, publisher, history, streams);
     return gateway.deployHttp(rest, publishing).map(gateway);
   }
 
@@ -95,7 +104,9 @@ public final class Gateway {
     int instances = config.http().instances();
     int wanted = config.http().port();
     port = wanted != 0 ? wanted : freePort();
-    return vertx.deployVerticle(() -> new HttpVerticle(config, port, rest, streams, publishing, health, metrics),
+    ConnectionLimit connections = new ConnectionLimit(config.limits().maxConnections(), metrics.registry());
+    return vertx.deployVerticle(() -> new HttpVerticle(config, port, rest, streams, publishing, health, metrics,
+            connections),
             new DeploymentOptions().setInstances(instances))
         .<Void>map(id -> {
           deployments.add(id);
@@ -160,7 +171,7 @@ public final class Gateway {
             }
             streams.close();
             publisher.close(timeout.dividedBy(2));
-            admin.close(Duration.ofSeconds(2));
+            admins.forEach(a -> a.close(Duration.ofSeconds(2)));
             metrics.close();
             return null;
           });

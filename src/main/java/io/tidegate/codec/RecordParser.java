@@ -1,9 +1,11 @@
 package io.tidegate.codec;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.tidegate.error.ApiError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,21 +24,42 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * <p>Malformed JSON anywhere answers 400; otherwise the first invalid record answers 422 naming its index.
  */
 public final class RecordParser {
+  static final int MAX_DEPTH = 200;
   static final JsonFactory JSON = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(200).build())
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
       .build();
 
   private RecordParser() {}
 
-  /** Parses a body; never returns an empty list. */
+  /** UTF-16/32 JSON has a zero byte among its first four, or a UTF-16 byte order mark; UTF-8 JSON never does. */
+  public static void requireUtf8(byte[] body) {
+    int n = Math.min(4, body.length);
+    boolean bom16 = n >= 2 && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
+        || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE));
+    boolean zero = false;
+    for (int i = 0; i < n; i++) {
+      zero |= body[i] == 0;
+    }
+    if (bom16 || zero) {
+      throw ApiError.unsupportedMediaType("JSON bodies must be encoded as UTF-8 (this one looks like UTF-16 or UTF-32)");
+    }
+  }
+
+  /** Parses a body; never returns an empty list. JSON is UTF-8 (RFC 8259 8.1): UTF-16/32, which Jackson would guess, is 415. */
   public static List<PublishRecord> parse(byte[] body) {
+    requireUtf8(body);
     try (JsonParser p = JSON.createParser(body)) {
       return new Pass(p, body).top();
+    } catch (StreamConstraintsException e) {
+      // too deep (or too long a number or name): Jackson gives no location for these
+      throw ApiError.malformedJson("the body is not accepted: it nests deeper than " + MAX_DEPTH
+          + " levels or holds a number or name longer than Jackson's limits");
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      String reason = e.getOriginalMessage();
+      String reason = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage();
       int cut = reason.indexOf(" (");
+      JsonLocation where = e.getLocation();
       throw ApiError.malformedJson("the body is not valid JSON: " + (cut > 0 ? reason.substring(0, cut) : reason)
-          + " at byte " + e.getLocation().getByteOffset());
+          + (where == null || where.getByteOffset() < 0 ? "" : " at byte " + where.getByteOffset()));
     } catch (IOException e) {
       throw ApiError.badRequest("the body could not be read");
     }

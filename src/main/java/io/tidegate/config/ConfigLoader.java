@@ -34,6 +34,7 @@ public final class ConfigLoader {
       Map.entry("TIDEGATE_HTTP_PORT", "http.port"),
       Map.entry("TIDEGATE_HTTP_INSTANCES", "http.instances"),
       Map.entry("TIDEGATE_MAX_BODY_BYTES", "http.maxBodyBytes"),
+      Map.entry("TIDEGATE_LIMITS_MAX_CONNECTIONS", "limits.maxConnections"),
       Map.entry("KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrapServers"),
       Map.entry("TIDEGATE_AUTO_CREATE_TOPICS", "kafka.autoCreateTopics"),
       Map.entry("TIDEGATE_KAFKA_REQUEST_TIMEOUT_MS", "kafka.requestTimeoutMs"),

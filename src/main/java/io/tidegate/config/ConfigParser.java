@@ -30,7 +30,7 @@ public final class ConfigParser {
       ProducerConfig.BATCH_SIZE_CONFIG, "131072",
       ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
-  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "sse", "shutdown", "auth");
+  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "sse", "limits", "shutdown", "auth");
 
   private ConfigParser() {}
 
@@ -47,6 +47,7 @@ public final class ConfigParser {
     r.onlyKeys("shutdown", Set.of("timeoutMs"));
     r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps", "maxGroupMembers", "perMessageDeflate"));
     r.onlyKeys("sse", Set.of("heartbeatSeconds"));
+    r.onlyKeys("limits", Set.of("maxConnections"));
 
     int cores = Runtime.getRuntime().availableProcessors();
     var auth = AuthConfigParser.parse(r);
@@ -92,8 +93,10 @@ public final class ConfigParser {
 
     var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
 
+    var limits = new TidegateConfig.Limits((int) r.integer("limits.maxConnections", 10_000, 1, 10_000_000));
+
     Duration shutdown = Duration.ofMillis(r.integer("shutdown.timeoutMs", 15_000, 0, 600_000));
-    return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, auth, shutdown);
+    return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, limits, auth, shutdown);
   }
 
   private static Map<String, String> producer(Reader r) {

@@ -24,8 +24,12 @@ public record TidegateConfig(
     Health health,
     Ws ws,
     Sse sse,
+    Limits limits,
     Auth auth,
     Duration shutdownTimeout) {
+
+  /** @param maxConnections open HTTP connections (WebSockets and SSE streams included) per gateway; more get 429 */
+  public record Limits(int maxConnections) {}
 
   /**
    * Identity and access.

@@ -80,6 +80,10 @@ public final class ApiError extends RuntimeException {
     return new ApiError(422, "unprocessable", "Unprocessable Content", detail, 0);
   }
 
+  public static ApiError tooManyConnections(String detail, int retryAfterSeconds) {
+    return new ApiError(429, "too-many-connections", "Too Many Connections", detail, Math.max(1, retryAfterSeconds));
+  }
+
   public static ApiError internal(String detail) {
     return new ApiError(500, "internal", "Internal Server Error", detail, 0);
   }
@@ -103,6 +107,9 @@ public final class ApiError extends RuntimeException {
       case 404 -> notFound("no such resource");
       case 405 -> methodNotAllowed("this resource does not accept that method");
       case 413 -> tooLarge("the request body is larger than the configured limit");
+      case 414 -> new ApiError(414, "uri-too-long", "URI Too Long", "the request line is longer than the gateway reads", 0);
+      case 431 -> new ApiError(431, "headers-too-large", "Request Header Fields Too Large",
+          "the request's headers are larger than the gateway reads", 0);
       case 415 -> unsupportedMediaType("this resource does not accept that Content-Type");
       case 503 -> unavailable("the service is unavailable", 1);
       default -> status >= 400 && status < 500

@@ -10,6 +10,7 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -21,7 +22,10 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The single table from a failure to the problem a client sees. */
+/**
+ * The single table from a failure to the problem a client sees. The text a client reads is ours: a Kafka
+ * or Netty exception's own message (internal names, offsets, broker ranges) is logged at debug, never sent.
+ */
 public final class ErrorMapper {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
 
@@ -32,37 +36,59 @@ public final class ErrorMapper {
     if (t instanceof ApiError e) {
       return e;
     }
+    ApiError mapped = known(t);
+    if (mapped == null) {
+      LOG.error("Unexpected failure", t);
+      return ApiError.internal("an unexpected error occurred; see the gateway log");
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} answered {}: {}", t.getClass().getName(), mapped.status(), t.getMessage());
+    }
+    return mapped;
+  }
+
+  private static ApiError known(Throwable t) {
     if (t instanceof DecodeException) {
       return ApiError.malformedJson("the body is not valid JSON");
     }
     if (t instanceof UnknownTopicOrPartitionException) {
-      return ApiError.notFound(message(t, "unknown topic or partition"));
+      return ApiError.notFound("the topic or partition does not exist");
     }
     if (t instanceof TopicExistsException) {
-      return ApiError.conflict(message(t, "the topic already exists"));
+      return ApiError.conflict("the topic already exists");
     }
     if (t instanceof InvalidTopicException) {
-      return ApiError.invalidTopic(message(t, "invalid topic name"));
+      return ApiError.invalidTopic("Kafka refused the topic name");
     }
-    if (t instanceof InvalidPartitionsException || t instanceof InvalidReplicationFactorException
-        || t instanceof InvalidConfigurationException || t instanceof PolicyViolationException
-        || t instanceof InvalidRequestException) {
-      return ApiError.unprocessable(message(t, "Kafka refused the request"));
+    if (t instanceof InvalidTimestampException) {
+      return ApiError.invalidRecord(-1, "Kafka refused the record's timestamp: it is outside the range the topic "
+          + "accepts (by default no more than one hour ahead of the broker's clock)");
+    }
+    if (t instanceof InvalidPartitionsException) {
+      return ApiError.unprocessable("Kafka refused the number of partitions");
+    }
+    if (t instanceof InvalidReplicationFactorException) {
+      return ApiError.unprocessable("Kafka refused the replication factor (more than there are brokers?)");
+    }
+    if (t instanceof InvalidConfigurationException) {
+      return ApiError.unprocessable("Kafka refused the settings: a name is unknown or a value is out of range");
+    }
+    if (t instanceof PolicyViolationException || t instanceof InvalidRequestException) {
+      return ApiError.unprocessable("Kafka refused the request");
     }
     if (t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException) {
-      return ApiError.tooLarge(message(t, "the record is larger than Kafka accepts"));
+      return ApiError.tooLarge("the record is larger than Kafka accepts");
     }
     if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
-      return ApiError.forbidden(message(t, "Kafka refused the gateway's credentials"));
+      return ApiError.forbidden("Kafka refused the gateway's credentials");
     }
     if (t instanceof BufferExhaustedException) {
       return ApiError.overloaded("the gateway's producer buffer is full; retry shortly");
     }
     if (t instanceof TimeoutException || t instanceof RetriableException) {
-      return ApiError.timeout(message(t, "Kafka did not answer in time"), 5);
+      return ApiError.timeout("Kafka did not answer in time", 5);
     }
-    LOG.error("Unexpected failure", t);
-    return ApiError.internal("an unexpected error occurred; see the gateway log");
+    return null;
   }
 
   public static Throwable unwrap(Throwable t) {
@@ -70,10 +96,5 @@ public final class ErrorMapper {
       t = t.getCause();
     }
     return t;
-  }
-
-  private static String message(Throwable t, String fallback) {
-    String m = t.getMessage();
-    return m == null || m.isBlank() ? fallback : m;
   }
 }

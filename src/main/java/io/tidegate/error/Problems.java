@@ -5,9 +5,12 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The one place HTTP responses are written: problems as application/problem+json, results as JSON. */
 public final class Problems {
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
   public static final String PROBLEM_JSON = "application/problem+json";
   public static final String JSON = "application/json";
 
@@ -15,7 +18,12 @@ public final class Problems {
 
   /** Renders any failure as a problem; a failure that is not an {@link ApiError} is mapped first. */
   public static void send(RoutingContext ctx, Throwable failure) {
-    send(ctx.response(), ErrorMapper.toApiError(failure));
+    ApiError e = ErrorMapper.toApiError(failure);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} {} answered {}: {}", ctx.request().method(), ctx.request().path(), e.status(),
+          failure instanceof ApiError ? e.detail() : String.valueOf(ErrorMapper.unwrap(failure)));
+    }
+    send(ctx.response(), e);
   }
 
   public static void send(HttpServerResponse response, ApiError e) {

@@ -1,89 +1,89 @@
 package io.tidegate.kafka;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.vertx.kafka.admin.ConsumerGroupDescription;
+import io.vertx.kafka.admin.ConsumerGroupListing;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.admin.OffsetSpec;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.GroupListing;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
-import org.apache.kafka.clients.admin.ListGroupsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
-/** Consumer groups with their committed offsets and lag per partition, in three batched admin calls. */
+/**
+ * Consumer groups with their committed offsets and lag per partition, through vertx-kafka-client on the
+ * clients' admin lane (one place in it for the whole listing). vertx-kafka-client asks for committed offsets
+ * one group at a time; those calls run together.
+ */
 public final class GroupService {
-  private final Vertx vertx;
-  private final Admin admin;
+  private static final Comparator<TopicPartition> BY_TOPIC_PARTITION =
+      Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
+
+  private final AdminLane lane;
   private final TopicService topics;
 
-  public GroupService(Vertx vertx, Admin admin, TopicService topics) {
-    this.vertx = vertx;
-    this.admin = admin;
+  public GroupService(AdminLane lane, TopicService topics) {
+    this.lane = lane;
     this.topics = topics;
   }
 
-  /** {@code [{"group","state","members","lag","partitions":[{"topic","partition","committed","end","lag"}]}]}. */
-  public Future<JsonArray> list() {
-    Context ctx = vertx.getOrCreateContext();
-    return KafkaFutures.on(ctx, admin.listGroups(ListGroupsOptions.forConsumerGroups()).all())
-        .compose(listings -> {
-          List<String> ids = listings.stream().map(GroupListing::groupId).sorted().toList();
-          if (ids.isEmpty()) {
-            return Future.succeededFuture(new JsonArray());
-          }
-          Map<String, ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
-          ids.forEach(id -> specs.put(id, new ListConsumerGroupOffsetsSpec()));
-          Future<Map<String, ConsumerGroupDescription>> described =
-              KafkaFutures.on(ctx, admin.describeConsumerGroups(ids).all());
-          Future<Map<String, Map<TopicPartition, OffsetAndMetadata>>> committed =
-              KafkaFutures.on(ctx, admin.listConsumerGroupOffsets(specs).all());
-          return Future.all(described, committed).compose(both -> {
-            Set<TopicPartition> tps = new HashSet<>();
-            committed.result().values().forEach(m -> tps.addAll(m.keySet()));
-            return topics.offsets(ctx, tps, OffsetSpec.latest())
-                .map(end -> render(ids, described.result(), committed.result(), end));
-          });
-        });
+  /** Every consumer group, sorted by id, with its partitions sorted by topic and partition. */
+  public Future<List<GroupLag>> list() {
+    return lane.run(this::listNow).recover(e -> Future.failedFuture(AdminErrors.forClient(e, null)));
   }
 
-  private static JsonArray render(List<String> ids, Map<String, ConsumerGroupDescription> described,
-                                  Map<String, Map<TopicPartition, OffsetAndMetadata>> committed,
-                                  Map<TopicPartition, Long> end) {
-    JsonArray out = new JsonArray();
+  private Future<List<GroupLag>> listNow() {
+    KafkaAdminClient admin = lane.admin();
+    return admin.listConsumerGroups().compose(listings -> {
+      List<String> ids = listings.stream().map(ConsumerGroupListing::getGroupId).sorted().toList();
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      Future<Map<String, ConsumerGroupDescription>> described = admin.describeConsumerGroups(ids);
+      Map<String, Map<TopicPartition, Long>> committed = new HashMap<>();
+      List<Future<Void>> offsets = new ArrayList<>(ids.size());
+      for (String id : ids) {
+        offsets.add(admin.listConsumerGroupOffsets(id).map(m -> {
+          Map<TopicPartition, Long> mine = new HashMap<>();
+          m.forEach((tp, om) -> {
+            if (om != null) {
+              mine.put(new TopicPartition(tp.getTopic(), tp.getPartition()), om.getOffset());
+            }
+          });
+          committed.put(id, mine);
+          return null;
+        }));
+      }
+      return Future.all(described, Future.all(offsets)).compose(both -> {
+        Set<TopicPartition> tps = new HashSet<>();
+        committed.values().forEach(m -> tps.addAll(m.keySet()));
+        return topics.listOffsets(tps, OffsetSpec.LATEST)
+            .map(end -> lags(ids, described.result(), committed, end));
+      });
+    });
+  }
+
+  private static List<GroupLag> lags(List<String> ids, Map<String, ConsumerGroupDescription> described,
+                                     Map<String, Map<TopicPartition, Long>> committed, Map<TopicPartition, Long> end) {
+    List<GroupLag> out = new ArrayList<>(ids.size());
     for (String id : ids) {
       ConsumerGroupDescription d = described.get(id);
-      JsonArray partitions = new JsonArray();
+      Map<TopicPartition, Long> offsets = committed.getOrDefault(id, Map.of());
+      List<GroupLag.Partition> partitions = new ArrayList<>(offsets.size());
       long total = 0;
-      Map<TopicPartition, OffsetAndMetadata> offsets = committed.getOrDefault(id, Map.of());
-      List<TopicPartition> sorted = offsets.keySet().stream()
-          .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition)).toList();
-      for (TopicPartition tp : sorted) {
-        OffsetAndMetadata om = offsets.get(tp);
-        if (om == null) {
-          continue;
-        }
+      for (TopicPartition tp : offsets.keySet().stream().sorted(BY_TOPIC_PARTITION).toList()) {
+        long at = offsets.get(tp);
         Long endOffset = end.get(tp);
-        long lag = endOffset == null ? 0 : Math.max(0, endOffset - om.offset());
+        long lag = endOffset == null ? 0 : Math.max(0, endOffset - at);
         total += lag;
-        partitions.add(new JsonObject().put("topic", tp.topic()).put("partition", tp.partition())
-            .put("committed", om.offset()).put("end", endOffset).put("lag", lag));
+        partitions.add(new GroupLag.Partition(tp.topic(), tp.partition(), at, endOffset, lag));
       }
-      out.add(new JsonObject()
-          .put("group", id)
-          .put("state", d == null ? "UNKNOWN" : d.groupState().toString())
-          .put("members", d == null ? 0 : d.members().size())
-          .put("lag", total)
-          .put("partitions", partitions));
+      out.add(new GroupLag(id, d == null || d.getState() == null ? "UNKNOWN" : d.getState().toString(),
+          d == null || d.getMembers() == null ? 0 : d.getMembers().size(), total, partitions));
     }
     return out;
   }

@@ -4,7 +4,7 @@ import io.tidegate.config.TidegateConfig;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -39,14 +39,28 @@ public final class KafkaClients {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  public Admin admin() {
+  /**
+   * Kafka's admin client for the gateway's own work: the health probe and publishing's topic look-ups. The
+   * calls clients cause go to {@link #clientsAdmin}, a client of its own, so a flood of them never delays these.
+   */
+  public AdminClient systemAdmin() {
+    return admin("tidegate-admin");
+  }
+
+  /** Kafka's admin client for the work clients ask for: subscribe look-ups, the topic API, offsets, groups. */
+  public AdminClient clientsAdmin() {
+    return admin("tidegate-admin-clients");
+  }
+
+  private AdminClient admin(String clientId) {
     Map<String, Object> p = new HashMap<>(config.admin());
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, "tidegate-admin");
+    Object id = p.get(CommonClientConfigs.CLIENT_ID_CONFIG);
+    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, id == null ? clientId : id + clientId.substring("tidegate-admin".length()));
     p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
     p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
     p.putIfAbsent(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
-    return Admin.create(p);
+    return AdminClient.create(p);
   }
 
   /** A group-less consumer for reading history (manual assignment, no commits). */

@@ -1,15 +1,12 @@
 package io.tidegate.kafka;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tidegate.config.TidegateConfig;
 import io.tidegate.error.ApiError;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.time.Duration;
+import io.vertx.kafka.admin.OffsetSpec;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -17,200 +14,228 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
- * Topics through Kafka's Admin client, all asynchronous. Keeps a bounded, short-lived cache of partition
- * counts so publishing can tell an unknown topic (404) or partition (422) without a round trip per request.
+ * Topics through vertx-kafka-client's admin client, all asynchronous, in two lanes: publishing's look-ups on
+ * the {@code publishing} lane (shared with the health probe), everything clients ask for (subscribe look-ups,
+ * the topic API, offsets) on the bounded {@code clients} lane. Failures reach clients as problems that say
+ * what to do, never as the admin client's own words.
  */
 public final class TopicService {
-  private static final Duration TOPIC_CACHE_TTL = Duration.ofSeconds(30);
-  private static final long TOPIC_CACHE_MAX = 10_000;
+  /** After a create, a broker that has not caught up yet may still call the topic unknown: ask again, briefly. */
+  private static final int CREATED_RETRIES = 10;
+  private static final long CREATED_BACKOFF_MS = 100;
 
   private final Vertx vertx;
-  private final Admin admin;
+  private final AdminLane clients;
   private final TidegateConfig.Kafka config;
-  private final AsyncCache<String, TopicInfo> topics = Caffeine.newBuilder()
-      .maximumSize(TOPIC_CACHE_MAX)
-      .expireAfterWrite(TOPIC_CACHE_TTL)
-      .buildAsync();
+  private final TopicLookups forPublishing;
+  private final TopicLookups forClients;
 
-  public TopicService(Vertx vertx, Admin admin, TidegateConfig.Kafka config) {
+  public TopicService(Vertx vertx, AdminLane publishing, AdminLane clients, TidegateConfig.Kafka config) {
     this.vertx = vertx;
-    this.admin = admin;
+    this.clients = clients;
     this.config = config;
-  }
-
-  public Admin admin() {
-    return admin;
-  }
-
-  /** The topic's partition count, from the cache when fresh; fails with 404 when the topic does not exist. */
-  public Future<TopicInfo> lookup(String topic) {
-    Context ctx = vertx.getOrCreateContext();
-    CompletableFuture<TopicInfo> f = topics.get(topic, (name, executor) -> describeOne(name));
-    return Future.fromCompletionStage(f, ctx)
-        .compose(info -> info != null ? Future.succeededFuture(info) : Future.failedFuture(ApiError.unknownTopic(topic)));
-  }
-
-  /** Like {@link #lookup} but asks Kafka again first (a partition may just have been added). */
-  public Future<TopicInfo> refresh(String topic) {
-    topics.synchronous().invalidate(topic);
-    return lookup(topic);
-  }
-
-  /** Looks the topic up, creating it with the configured defaults when auto-creation is on. */
-  public Future<TopicInfo> lookupOrCreate(String topic) {
-    if (!config.autoCreateTopics()) {
-      return lookup(topic);
-    }
-    return lookup(topic).recover(e -> e instanceof ApiError api && api.status() == 404
-        ? create(topic, Optional.empty(), Optional.empty(), Map.of())
-            .recover(ce -> ce instanceof ApiError c && c.status() == 409 ? Future.succeededFuture() : Future.failedFuture(ce))
-            .compose(x -> refresh(topic))
-        : Future.failedFuture(e));
-  }
-
-  /** All non-internal topics with partition count and replication factor, sorted by name. */
-  public Future<JsonArray> list() {
-    Context ctx = vertx.getOrCreateContext();
-    return KafkaFutures.on(ctx, admin.listTopics(new ListTopicsOptions().listInternal(false)).names())
-        .compose(names -> names.isEmpty()
-            ? Future.succeededFuture(Map.<String, TopicDescription>of())
-            : KafkaFutures.on(ctx, admin.describeTopics(names).allTopicNames()))
-        .map(descriptions -> {
-          JsonArray out = new JsonArray();
-          descriptions.values().stream().sorted(Comparator.comparing(TopicDescription::name)).forEach(d -> out.add(
-              new JsonObject()
-                  .put("name", d.name())
-                  .put("partitions", d.partitions().size())
-                  .put("replicationFactor", d.partitions().isEmpty() ? 0 : d.partitions().get(0).replicas().size())));
-          return out;
-        });
-  }
-
-  /** Partitions with leader, replicas, in-sync replicas, and begin and end offsets. */
-  public Future<JsonObject> describe(String topic) {
-    Context ctx = vertx.getOrCreateContext();
-    return KafkaFutures.on(ctx, admin.describeTopics(List.of(topic)).allTopicNames())
-        .recover(e -> Future.failedFuture(unknownTopicAs404(e, topic)))
-        .compose(map -> {
-          TopicDescription d = map.get(topic);
-          List<TopicPartition> tps = d.partitions().stream()
-              .map(p -> new TopicPartition(topic, p.partition())).toList();
-          return offsets(ctx, tps, OffsetSpec.earliest())
-              .compose(begin -> offsets(ctx, tps, OffsetSpec.latest()).map(end -> {
-                JsonArray partitions = new JsonArray();
-                for (TopicPartitionInfo p : d.partitions()) {
-                  TopicPartition tp = new TopicPartition(topic, p.partition());
-                  partitions.add(new JsonObject()
-                      .put("partition", p.partition())
-                      .put("leader", p.leader() == null || p.leader().isEmpty() ? null : p.leader().id())
-                      .put("replicas", ids(p.replicas()))
-                      .put("isr", ids(p.isr()))
-                      .put("beginOffset", begin.get(tp))
-                      .put("endOffset", end.get(tp)));
-                }
-                return new JsonObject()
-                    .put("name", topic)
-                    .put("internal", d.isInternal())
-                    .put("partitions", partitions);
-              }));
-        });
-  }
-
-  /** Creates a topic; the partition count and replication factor fall back to the configured defaults. */
-  public Future<TopicInfo> create(String topic, Optional<Integer> partitions, Optional<Short> replicationFactor,
-                                  Map<String, String> configs) {
-    Context ctx = vertx.getOrCreateContext();
-    int n = partitions.orElse(config.defaultPartitions());
-    short rf = replicationFactor.orElse(config.defaultReplicationFactor());
-    NewTopic nt = new NewTopic(topic, Optional.of(n), rf < 0 ? Optional.empty() : Optional.of(rf)).configs(configs);
-    return KafkaFutures.on(ctx, admin.createTopics(List.of(nt)).all())
-        .compose(v -> refresh(topic)); // answers once every partition is served, see describeOne
-  }
-
-  public Future<Void> delete(String topic) {
-    Context ctx = vertx.getOrCreateContext();
-    topics.synchronous().invalidate(topic);
-    return KafkaFutures.on(ctx, admin.deleteTopics(List.of(topic)).all())
-        .recover(e -> Future.failedFuture(unknownTopicAs404(e, topic)))
-        .onComplete(x -> topics.synchronous().invalidate(topic));
-  }
-
-  /** Offsets of the given spec for each partition. */
-  public Future<Map<TopicPartition, Long>> offsets(Context ctx, Collection<TopicPartition> tps, OffsetSpec spec) {
-    if (tps.isEmpty()) {
-      return Future.succeededFuture(Map.of());
-    }
-    Map<TopicPartition, OffsetSpec> request = tps.stream().collect(Collectors.toMap(tp -> tp, tp -> spec));
-    return KafkaFutures.on(ctx, admin.listOffsets(request).all())
-        .map(result -> {
-          Map<TopicPartition, Long> out = new HashMap<>();
-          for (Map.Entry<TopicPartition, ListOffsetsResultInfo> e : result.entrySet()) {
-            out.put(e.getKey(), e.getValue().offset());
-          }
-          return out;
-        });
+    this.forPublishing = new TopicLookups(vertx, publishing);
+    this.forClients = new TopicLookups(vertx, clients);
   }
 
   /**
-   * Describes the topic, then waits until every partition's leader serves it (ListOffsets answers only then).
-   * Kafka brokers before 4.5 can lose records of an idempotent producer that writes to a partition in the
-   * moment the leader is creating it (KAFKA-15591): the first request fails, a later one is appended, and the
-   * first then spins on OUT_OF_ORDER_SEQUENCE_NUMBER until it expires. Publishing only to partitions that
-   * already answer closes that window. Completes with null for an unknown topic: Caffeine then keeps
-   * nothing, so a topic created later is seen.
+   * Looks up many topics in one batched describe (the names the cache does not hold), on the clients' lane.
+   * The map holds the topics that exist; a name that does not exist is absent from it. Fails with 503 when the
+   * lane is full or Kafka does not answer in time.
    */
-  private CompletableFuture<TopicInfo> describeOne(String topic) {
-    CompletableFuture<TopicInfo> out = new CompletableFuture<>();
-    KafkaFuture<TopicDescription> f = admin.describeTopics(List.of(topic)).topicNameValues().get(topic);
-    f.whenComplete((d, e) -> {
-      if (e instanceof UnknownTopicOrPartitionException
-          || (e != null && e.getCause() instanceof UnknownTopicOrPartitionException)) {
-        out.complete(null);
-      } else if (e != null) {
-        out.completeExceptionally(e);
-      } else {
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        d.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        admin.listOffsets(request).all().whenComplete((offsets, e2) -> {
-          if (e2 != null) {
-            out.completeExceptionally(e2);
-          } else {
-            out.complete(new TopicInfo(topic, d.partitions().size()));
-          }
+  public Future<Map<String, TopicInfo>> lookupAll(Collection<String> topics) {
+    return forClients.lookupAll(topics);
+  }
+
+  /** One topic's partition count, through {@link #lookupAll}; fails with 404 when the topic does not exist. */
+  public Future<TopicInfo> lookup(String topic) {
+    return lookupAll(List.of(topic)).compose(found -> present(topic, found));
+  }
+
+  /** For publishing: asks Kafka again first (a partition may just have been added). */
+  public Future<TopicInfo> refresh(String topic) {
+    forPublishing.invalidate(topic);
+    return forPublishing.lookupAll(List.of(topic)).compose(found -> present(topic, found));
+  }
+
+  /** For publishing: looks the topic up, creating it with the configured defaults when auto-creation is on. */
+  public Future<TopicInfo> lookupOrCreate(String topic) {
+    Future<TopicInfo> known = forPublishing.lookupAll(List.of(topic)).compose(found -> present(topic, found));
+    if (!config.autoCreateTopics()) {
+      return known;
+    }
+    return known.recover(e -> e instanceof ApiError api && api.status() == 404
+        ? createOnly(topic, Optional.empty(), Optional.empty(), Map.of())
+            .recover(ce -> ce instanceof ApiError c && c.status() == 409 ? Future.succeededFuture() : Future.failedFuture(ce))
+            .compose(x -> untilKnown(() -> refresh(topic)))
+        : Future.failedFuture(e));
+  }
+
+  /** All topics but Kafka's internal ones, with partition count and replication factor, sorted by name. */
+  public Future<List<TopicSummary>> list() {
+    return clients.run(() -> {
+      Context ctx = vertx.getOrCreateContext();
+      return clients.admin().listTopics() // Kafka's internal topics are left out
+          .compose(names -> TopicLookups.describeEach(clients, ctx, names))
+          .map(found -> found.values().stream().sorted(Comparator.comparing(TopicDescription::name))
+              .map(d -> new TopicSummary(d.name(), d.partitions().size(),
+                  d.partitions().isEmpty() ? 0 : d.partitions().get(0).replicas().size()))
+              .toList());
+    }).recover(e -> Future.failedFuture(AdminErrors.forClient(e, null)));
+  }
+
+  /** Partitions with leader, replicas, in-sync replicas, and begin and end offsets; 404 for an unknown topic. */
+  public Future<TopicDetails> describe(String topic) {
+    return clients.run(() -> details(topic)).recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)));
+  }
+
+  private Future<TopicDetails> details(String topic) {
+    Context ctx = vertx.getOrCreateContext();
+    return TopicLookups.describeEach(clients, ctx, List.of(topic)).compose(found -> {
+      TopicDescription d = found.get(topic);
+      if (d == null) {
+        return Future.failedFuture(ApiError.unknownTopic(topic));
+      }
+      List<TopicPartition> tps = d.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      Future<Map<TopicPartition, Long>> begin = listOffsets(tps, OffsetSpec.EARLIEST);
+      Future<Map<TopicPartition, Long>> end = listOffsets(tps, OffsetSpec.LATEST);
+      return Future.all(begin, end).map(x -> {
+        List<TopicDetails.Partition> partitions = new ArrayList<>(tps.size());
+        for (TopicPartitionInfo p : d.partitions()) {
+          TopicPartition tp = new TopicPartition(topic, p.partition());
+          partitions.add(new TopicDetails.Partition(p.partition(),
+              p.leader() == null || p.leader().isEmpty() ? null : p.leader().id(),
+              ids(p.replicas()), ids(p.isr()), begin.result().get(tp), end.result().get(tp)));
+        }
+        return new TopicDetails(topic, d.isInternal(), partitions);
+      });
+    });
+  }
+
+  /**
+   * Creates a topic (partition count and replication factor fall back to the configured defaults) and answers
+   * its description. The describe is asked again briefly while it says "unknown": in a cluster of several
+   * brokers, the one asked may not have caught up with the controller yet.
+   */
+  public Future<TopicDetails> create(String topic, Optional<Integer> partitions, Optional<Short> replicationFactor,
+                                     Map<String, String> configs) {
+    return createOnly(topic, partitions, replicationFactor, configs)
+        .compose(v -> untilKnown(() -> clients.run(() -> details(topic))))
+        .recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)));
+  }
+
+  /**
+   * Kafka's admin client directly: vertx-kafka-client's {@code NewTopic} cannot ask for the broker's default
+   * replication factor (with -1 its conversion throws a NullPointerException), and that default is ours too.
+   */
+  private Future<Void> createOnly(String topic, Optional<Integer> partitions, Optional<Short> replicationFactor,
+                                  Map<String, String> configs) {
+    int n = partitions.orElse(config.defaultPartitions());
+    short rf = replicationFactor.orElse(config.defaultReplicationFactor());
+    org.apache.kafka.clients.admin.NewTopic nt = new org.apache.kafka.clients.admin.NewTopic(topic, Optional.of(n),
+        rf < 0 ? Optional.empty() : Optional.of(rf)).configs(configs);
+    Context ctx = vertx.getOrCreateContext();
+    return clients.run(() -> Future.fromCompletionStage(clients.kafka().createTopics(List.of(nt)).all().toCompletionStage(), ctx))
+        .onComplete(x -> {
+          forClients.invalidate(topic);
+          forPublishing.invalidate(topic);
+        })
+        .recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)));
+  }
+
+  public Future<Void> delete(String topic) {
+    forClients.invalidate(topic);
+    forPublishing.invalidate(topic);
+    return clients.run(() -> clients.admin().deleteTopics(List.of(topic)))
+        .recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)))
+        .onComplete(x -> {
+          forClients.invalidate(topic);
+          forPublishing.invalidate(topic);
         });
+  }
+
+  /** Offsets of the given spec ({@code EARLIEST}, {@code LATEST} or {@code TIMESTAMP(ms)}) for each partition. */
+  public Future<Map<TopicPartition, Long>> offsets(Collection<TopicPartition> tps, OffsetSpec spec) {
+    if (tps.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return clients.run(() -> listOffsets(tps, spec)).recover(e -> Future.failedFuture(AdminErrors.forClient(e, null)));
+  }
+
+  /**
+   * Kafka's spec, for callers not moved to {@link #offsets(Collection, OffsetSpec)} yet. Kafka's timestamp spec
+   * does not show its time, so it cannot be handed to vertx-kafka-client: that one case goes to Kafka's admin
+   * client directly. {@code ctx} is where the answer arrives.
+   */
+  @Deprecated
+  public Future<Map<TopicPartition, Long>> offsets(Context ctx, Collection<TopicPartition> tps,
+                                                   org.apache.kafka.clients.admin.OffsetSpec spec) {
+    if (spec instanceof org.apache.kafka.clients.admin.OffsetSpec.EarliestSpec) {
+      return offsets(tps, OffsetSpec.EARLIEST);
+    }
+    if (spec instanceof org.apache.kafka.clients.admin.OffsetSpec.LatestSpec) {
+      return offsets(tps, OffsetSpec.LATEST);
+    }
+    if (tps.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new HashMap<>();
+    tps.forEach(tp -> request.put(tp, spec));
+    return clients.run(() -> Future.fromCompletionStage(clients.kafka().listOffsets(request).all().toCompletionStage(), ctx)
+        .map(result -> {
+          Map<TopicPartition, Long> out = new HashMap<>();
+          result.forEach((tp, info) -> out.put(tp, info.offset()));
+          return out;
+        }))
+        .recover(e -> Future.failedFuture(AdminErrors.forClient(e, null)));
+  }
+
+  /** The offsets call itself, for an operation that already holds its place in the lane. */
+  Future<Map<TopicPartition, Long>> listOffsets(Collection<TopicPartition> tps, OffsetSpec spec) {
+    if (tps.isEmpty()) {
+      return Future.succeededFuture(Map.of());
+    }
+    Map<io.vertx.kafka.client.common.TopicPartition, OffsetSpec> request = new HashMap<>();
+    tps.forEach(tp -> request.put(new io.vertx.kafka.client.common.TopicPartition(tp.topic(), tp.partition()), spec));
+    return clients.admin().listOffsets(request).map(result -> {
+      Map<TopicPartition, Long> out = new HashMap<>();
+      result.forEach((tp, info) -> out.put(new TopicPartition(tp.getTopic(), tp.getPartition()), info.getOffset()));
+      return out;
+    });
+  }
+
+  /** Asks again, after a growing pause, while the answer is "unknown topic"; at most {@value #CREATED_RETRIES} times. */
+  private <T> Future<T> untilKnown(Supplier<Future<T>> ask) {
+    Promise<T> out = Promise.promise();
+    attempt(ask, 0, out);
+    return out.future();
+  }
+
+  private <T> void attempt(Supplier<Future<T>> ask, int tries, Promise<T> out) {
+    ask.get().onComplete(ar -> {
+      boolean unknown = ar.failed() && (TopicLookups.isUnknownTopic(ar.cause())
+          || ar.cause() instanceof ApiError api && api.status() == 404);
+      if (unknown && tries < CREATED_RETRIES) {
+        vertx.setTimer(CREATED_BACKOFF_MS * (tries + 1), t -> attempt(ask, tries + 1, out));
+      } else {
+        out.handle(ar);
       }
     });
-    return out;
   }
 
-  private static Throwable unknownTopicAs404(Throwable e, String topic) {
-    Throwable t = e;
-    while (t.getCause() != null && !(t instanceof UnknownTopicOrPartitionException)) {
-      t = t.getCause();
-    }
-    return t instanceof UnknownTopicOrPartitionException ? ApiError.unknownTopic(topic) : e;
+  private static Future<TopicInfo> present(String topic, Map<String, TopicInfo> found) {
+    TopicInfo info = found.get(topic);
+    return info != null ? Future.succeededFuture(info) : Future.failedFuture(ApiError.unknownTopic(topic));
   }
 
-  private static JsonArray ids(List<Node> nodes) {
-    List<Integer> ids = new ArrayList<>(nodes.size());
-    for (Node n : nodes) {
-      ids.add(n.id());
-    }
-    return new JsonArray(ids);
+  private static List<Integer> ids(List<Node> nodes) {
+    return nodes.stream().map(Node::id).toList();
   }
 }

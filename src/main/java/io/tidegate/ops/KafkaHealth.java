@@ -1,7 +1,7 @@
 package io.tidegate.ops;
 
-import io.tidegate.kafka.KafkaFutures;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -67,7 +67,9 @@ public final class KafkaHealth {
     }
     probing = true;
     var options = new DescribeClusterOptions().timeoutMs((int) timeout.toMillis());
-    KafkaFutures.on(ctx, admin.describeCluster(options).nodes())
+    // Kafka's admin client directly: vertx-kafka-client's describeCluster has no timeout option, and its
+    // conversion throws (its future then never completes) when Kafka names no controller
+    Future.fromCompletionStage(admin.describeCluster(options).nodes().toCompletionStage(), ctx)
         .onComplete(ar -> {
           probing = false;
           boolean was = up;

@@ -7,16 +7,12 @@ import io.tidegate.codec.RecordEncoder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +26,7 @@ import org.apache.kafka.common.TopicPartition;
  * reads run on a small named worker pool; at most {@code maxConcurrent} run at once and more answer 503.
  */
 public final class HistoryReader implements AutoCloseable {
-  private static final Comparator<ConsumerRecord<byte[], byte[]>> BY_TIME = Comparator
+  static final Comparator<ConsumerRecord<byte[], byte[]>> BY_TIME = Comparator
       .comparingLong((ConsumerRecord<byte[], byte[]> r) -> r.timestamp())
       .thenComparingInt(ConsumerRecord::partition)
       .thenComparingLong(ConsumerRecord::offset);
@@ -49,17 +45,19 @@ public final class HistoryReader implements AutoCloseable {
         timeout.toMillis() * 3, TimeUnit.MILLISECONDS);
   }
 
-  /** The page as {@code {"records":[...],"next":{"<partition>":<offset>}}}; {@code partitions} is the topic's count. */
-  public Future<Buffer> read(HistoryQuery q, int partitions) {
+  /** A page of the topic; {@code partitions} is the topic's count. */
+  public Future<HistoryPage> read(HistoryQuery q, int partitions) {
     if (running.incrementAndGet() > maxConcurrent) {
       running.decrementAndGet();
       return Future.failedFuture(ApiError.overloaded("too many history reads at once; retry shortly"));
     }
     return workers.executeBlocking(() -> readBlocking(q, partitions), false)
-        .onComplete(x -> running.decrementAndGet());
+        .onComplete(x -> running.decrementAndGet())
+        .recover(e -> Future.failedFuture(e instanceof org.apache.kafka.common.errors.TimeoutException
+            ? ApiError.timeout("Kafka did not answer in time; retry shortly", 5) : e));
   }
 
-  private Buffer readBlocking(HistoryQuery q, int partitions) {
+  private HistoryPage readBlocking(HistoryQuery q, int partitions) {
     List<TopicPartition> tps = new ArrayList<>();
     if (q.partition().isPresent()) {
       tps.add(new TopicPartition(q.topic(), q.partition().getAsInt()));
@@ -74,32 +72,8 @@ public final class HistoryReader implements AutoCloseable {
       Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
       Map<TopicPartition, Long> start = startOffsets(consumer, q, tps, begin, end);
 
-      Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got = new HashMap<>();
-      Set<TopicPartition> pending = new HashSet<>();
-      for (TopicPartition tp : tps) {
-        got.put(tp, new ArrayList<>());
-        if (start.get(tp) < end.get(tp)) {
-          consumer.seek(tp, start.get(tp));
-          pending.add(tp);
-        }
-      }
-      consumer.pause(difference(tps, pending));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!pending.isEmpty() && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-          List<ConsumerRecord<byte[], byte[]>> list = got.get(tp);
-          if (pending.contains(tp) && r.offset() < end.get(tp) && list.size() < q.limit()) {
-            list.add(r);
-          }
-        }
-        for (TopicPartition tp : new ArrayList<>(pending)) {
-          if (got.get(tp).size() >= q.limit() || consumer.position(tp) >= end.get(tp)) {
-            pending.remove(tp);
-            consumer.pause(List.of(tp));
-          }
-        }
-      }
+      Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got =
+          HistoryFetch.read(consumer, q, tps, start, end, System.nanoTime() + timeout.toNanos());
       return page(q, tps, start, got);
     }
   }
@@ -127,7 +101,7 @@ public final class HistoryReader implements AutoCloseable {
   }
 
   /** Merges partitions by time, keeps {@code limit} records (the newest for "latest"), and says where to go on. */
-  private static Buffer page(HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start,
+  private static HistoryPage page(HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start,
                              Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got) {
     List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
     got.values().forEach(all::addAll);
@@ -137,41 +111,22 @@ public final class HistoryReader implements AutoCloseable {
           ? all.subList(all.size() - q.limit(), all.size())
           : all.subList(0, q.limit());
     }
-    Map<Integer, Long> next = new TreeMap<>();
+    java.util.SortedMap<Integer, Long> next = new TreeMap<>();
     for (TopicPartition tp : tps) {
       next.put(tp.partition(), start.get(tp));
     }
-    Buffer out = Buffer.buffer(256 + all.size() * 256);
-    out.appendString("{\"records\":[");
-    boolean first = true;
+    List<byte[]> records = new ArrayList<>(all.size());
     for (ConsumerRecord<byte[], byte[]> r : all) {
-      if (!first) {
-        out.appendByte((byte) ',');
-      }
-      first = false;
-      out.appendBytes(RecordEncoder.encode(r, null));
+      records.add(RecordEncoder.encode(r, null));
       next.merge(r.partition(), r.offset() + 1, Math::max);
     }
-    out.appendString("],\"next\":{");
-    first = true;
-    for (Map.Entry<Integer, Long> e : next.entrySet()) {
-      if (!first) {
-        out.appendByte((byte) ',');
-      }
-      first = false;
-      out.appendString("\"" + e.getKey() + "\":" + e.getValue(), StandardCharsets.US_ASCII.name());
-    }
-    return out.appendString("}}");
+    return new HistoryPage(records, next);
   }
 
   private static Map<TopicPartition, Long> toMap(List<TopicPartition> tps, long value) {
     Map<TopicPartition, Long> m = new HashMap<>();
     tps.forEach(tp -> m.put(tp, value));
     return m;
-  }
-
-  private static List<TopicPartition> difference(List<TopicPartition> all, Set<TopicPartition> minus) {
-    return all.stream().filter(tp -> !minus.contains(tp)).toList();
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.tidegate.transport;
 
-import io.tidegate.error.Problems;
 import io.tidegate.config.TidegateConfig;
 import io.tidegate.ops.KafkaHealth;
 import io.tidegate.ops.Metrics;
@@ -12,7 +11,6 @@ import io.tidegate.transport.http.RestEndpoints;
 import io.tidegate.transport.sse.SseEndpoint;
 import io.tidegate.transport.ws.WsEndpoint;
 
-import io.tidegate.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -35,13 +33,14 @@ public final class HttpVerticle extends VerticleBase {
   private final PublishService publishing;
   private final KafkaHealth health;
   private final Metrics metrics;
+  private final ConnectionLimit connections;
   private HttpServer server;
   private WsEndpoint ws;
   private SseEndpoint sse;
 
   /** @param port the port to bind; 0 picks a free one (then deploy further instances with the port it got) */
   public HttpVerticle(TidegateConfig config, int port, RestEndpoints rest, Streams streams, PublishService publishing,
-      KafkaHealth health, Metrics metrics) {
+      KafkaHealth health, Metrics metrics, ConnectionLimit connections) {
     this.config = config;
     this.port = port;
     this.rest = rest;
@@ -49,22 +48,35 @@ public final class HttpVerticle extends VerticleBase {
     this.publishing = publishing;
     this.health = health;
     this.metrics = metrics;
+    this.connections = connections;
   }
 
   @Override
   public Future<?> start() {
     var cfg = config;
     Router router = router();
+    // No HTTP compression: Netty's compressor holds at most 128 pipelined requests and fails the connection
+    // past that (a client pipelining 1,000 GETs got 128 answers, then nothing). WebSockets negotiate their own.
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(cfg.http().host())
         .setPort(port)
-        .setCompressionSupported(true)
+        .setCompressionSupported(false)
         .setMaxWebSocketFrameSize(cfg.ws().maxFrameBytes())
         .setMaxWebSocketMessageSize(cfg.ws().maxFrameBytes())
         .setPerMessageWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
         .setPerFrameWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
         .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
-    return server.requestHandler(router).listen();
+    return server
+        .connectionHandler(connections::opened)
+        .invalidRequestHandler(HttpErrors::invalidRequest)
+        .requestHandler(request -> {
+          if (connections.isOver(request)) {
+            connections.refuse(request);
+          } else {
+            router.handle(request);
+          }
+        })
+        .listen();
   }
 
   /** Stops accepting, lets in-flight requests finish (bounded by the shutdown timeout). */
@@ -104,22 +116,23 @@ public final class HttpVerticle extends VerticleBase {
   private Router router() {
     var cfg = config;
     Router router = Router.router(vertx);
+    // not pre-allocated: a Content-Length is only a claim, and the buffer grows with the bytes that arrive
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes())
-        .setPreallocateBodyBuffer(true);
+        .setPreallocateBodyBuffer(false);
 
     var publish = rest.publish();
     var topics = rest.topics();
     var groups = rest.groups();
 
     router.post("/topics/:topic/records").consumes("application/json").handler(body).handler(publish::publishJson);
-    router.get("/topics/:topic/records").handler(topics::records);
+    get(router, "/topics/:topic/records").handler(topics::records);
     router.post("/topics/:topic").consumes("text/plain").consumes("application/octet-stream")
         .handler(body).handler(publish::publishRaw);
-    router.get("/topics/:topic").handler(topics::describe);
+    get(router, "/topics/:topic").handler(topics::describe);
     router.delete("/topics/:topic").handler(topics::delete);
-    router.get("/topics").handler(topics::list);
+    get(router, "/topics").handler(topics::list);
     router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
-    router.get("/groups").handler(groups::list);
+    get(router, "/groups").handler(groups::list);
     Fanout fanout = streams.fanoutFor(context);
     ws = new WsEndpoint(new StreamContext(context, fanout, streams, streams.wsSessions()), publishing,
         cfg.publish().timeout());
@@ -133,26 +146,29 @@ public final class HttpVerticle extends VerticleBase {
     HealthCheckHandler ready = HealthCheckHandler.create(vertx)
         .register("kafka", p -> p.complete(health.isUp()
             ? Status.OK(health.status()) : Status.KO(health.status())));
-    router.get("/health/live").handler(live);
-    router.get("/health/ready").handler(ready);
-    router.get("/health").handler(ready);
-    router.get("/metrics").handler(ctx -> ctx.response()
+    get(router, "/health/live").handler(live);
+    get(router, "/health/ready").handler(ready);
+    get(router, "/health").handler(ready);
+    get(router, "/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
 
-    router.get("/stats").handler(rest.stats()::get);
+    get(router, "/stats").handler(rest.stats()::get);
     // Front-end libraries packaged as WebJars (Maven Central), served from the classpath: no CDN at run time.
-    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
+    get(router, "/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
     // the dashboard names Chart.js without its version, so the page follows the WebJar the pom brings
-    router.get("/vendor/chart.umd.min.js").handler(ctx -> ctx.reroute(CHART_JS));
-    router.route().method(HttpMethod.GET).handler(StaticHandler.create("webroot").setCachingEnabled(true));
+    get(router, "/vendor/chart.umd.min.js").handler(ctx -> ctx.reroute(CHART_JS));
+    router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticHandler.create("webroot").setCachingEnabled(true));
 
-    router.route().failureHandler(ctx -> Problems.send(ctx.response(), ctx.failure() != null
-        ? io.tidegate.error.ErrorMapper.toApiError(ctx.failure()) : ApiError.ofStatus(ctx.statusCode())));
+    router.route().failureHandler(HttpErrors::failure);
     for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
-      router.errorHandler(status, ctx -> Problems.send(ctx.response(), ctx.failure() instanceof ApiError e
-          ? e : ApiError.ofStatus(status)));
+      router.errorHandler(status, ctx -> HttpErrors.status(ctx, status));
     }
     return router;
+  }
+
+  /** A GET route that answers HEAD too (Vert.x sends the headers of the GET answer without its body). */
+  private static io.vertx.ext.web.Route get(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 }

@@ -75,4 +75,23 @@ class RecordParserTest {
     assertEquals(422, error("{\"records\":[]}").status());
     assertEquals(422, error("\"just a string\"").status());
   }
+
+  @Test
+  void tenThousandDeepIsMalformedNotACrash() {
+    String deep = "[".repeat(10_000) + "]".repeat(10_000);
+    for (String body : new String[] {"{\"value\":" + deep + "}", deep, "{\"records\":[{\"value\":" + deep + "}]}"}) {
+      ApiError e = assertThrows(ApiError.class, () -> RecordParser.parse(body.getBytes(StandardCharsets.UTF_8)));
+      assertEquals(400, e.status(), e.detail());
+    }
+  }
+
+  @Test
+  void utf16And32AreUnsupportedMediaTypes() {
+    for (String cs : new String[] {"UTF-16", "UTF-16LE", "UTF-16BE", "UTF-32", "UTF-32LE", "UTF-32BE"}) {
+      byte[] body = "{\"value\":{\"a\":1}}".getBytes(java.nio.charset.Charset.forName(cs));
+      ApiError e = assertThrows(ApiError.class, () -> RecordParser.parse(body));
+      assertEquals(415, e.status(), cs + ": " + e.detail());
+      assertTrue(e.detail().contains("UTF-8"), e.detail());
+    }
+  }
 }

@@ -31,4 +31,16 @@ class TopicNamesTest {
   void tooLongIs400() {
     assertEquals(400, assertThrows(ApiError.class, () -> TopicNames.validate("a".repeat(250))).status());
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"__consumer_offsets", "__transaction_state", "__anything"})
+  void internalNamesAre403(String name) {
+    assertEquals(403, assertThrows(ApiError.class, () -> TopicNames.validate(name)).status());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"_one", "a__b"})
+  void aSingleUnderscoreOrOneInsideIsFine(String name) {
+    assertDoesNotThrow(() -> TopicNames.validate(name));
+  }
 }

@@ -82,4 +82,13 @@ class ConfigParserTest {
         .put("producer", new JsonObject().put("max.block.ms", 60000))));
     assertEquals("kafka.producer.max.block.ms", e.key());
   }
+
+  @Test
+  void maxConnectionsDefaultsTo10000AndMustBePositive() {
+    assertEquals(10_000, ConfigParser.parse(new JsonObject()).limits().maxConnections());
+    assertEquals(50, ConfigParser.parse(new JsonObject().put("limits", new JsonObject().put("maxConnections", 50)))
+        .limits().maxConnections());
+    assertEquals("limits.maxConnections",
+        rejected(new JsonObject().put("limits", new JsonObject().put("maxConnections", 0))).key());
+  }
 }

@@ -2,6 +2,7 @@ package io.tidegate.ops;
 
 import static io.tidegate.testing.ProblemAssert.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +73,30 @@ class KafkaOutageIT {
       Awaits.until("readiness turns true again", Duration.ofSeconds(60), () -> Http.get(gw.url("/health/ready")).status() == 200);
       Awaits.until("publishing works again", Duration.ofSeconds(60),
           () -> Http.postJson(url, new JsonObject().put("value", "after")).status() == 200);
+    } finally {
+      kafka.stop();
+    }
+  }
+
+  @Test
+  void adminAnswersWhileKafkaIsDownSayWhatToDoNotWhichInternalCallFailed() throws Exception {
+    EmbeddedKafka kafka = brokerWithTopic("admin-outage");
+    JsonObject overrides = new JsonObject().put("kafka", new JsonObject().put("requestTimeoutMs", 1000));
+    try (TestGateway gw = TestGateway.start(kafka.bootstrapServers(), overrides)) {
+      assertEquals(200, Http.get(gw.url("/topics/admin-outage")).status());
+      kafka.stop();
+      for (String path : List.of("/topics/admin-outage", "/topics", "/groups", "/topics/not-looked-up/records")) {
+        long t0 = System.nanoTime();
+        Http.Response r = Http.get(gw.url(path));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        JsonObject problem = assertProblem(r, 503);
+        assertNotNull(r.header("Retry-After"), path + ": a 503 says when to retry");
+        String detail = problem.getString("detail");
+        assertTrue(detail.contains("retry"), path + ": the detail says what to do: " + detail);
+        assertFalse(detail.contains("Call:") || detail.contains("node assignment") || detail.contains("listOffsets"),
+            path + ": the detail names no internal admin call: " + detail);
+        assertTrue(ms < 10_000, path + " answered in " + ms + " ms");
+      }
     } finally {
       kafka.stop();
     }

@@ -23,6 +23,29 @@ public final class Awaits {
     until(what, Duration.ofSeconds(30), condition);
   }
 
+  /**
+   * Asserts that {@code condition} holds throughout {@code window}, failing as soon as it does not. For the one
+   * kind of wait that must last a set time: a negative check that nothing more arrives. Keep the window short: it
+   * only has to outlast the delivery of something already on its way (milliseconds on loopback).
+   */
+  public static void stays(String what, Duration window, BooleanSupplier condition) {
+    long end = System.nanoTime() + window.toNanos();
+    do {
+      if (!condition.getAsBoolean()) {
+        throw new AssertionError("within " + window.toMillis() + " ms, no longer true that " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted checking that " + what);
+      }
+    } while (System.nanoTime() < end);
+    if (!condition.getAsBoolean()) {
+      throw new AssertionError("within " + window.toMillis() + " ms, no longer true that " + what);
+    }
+  }
+
   public static void until(String what, Duration max, BooleanSupplier condition) {
     long deadline = System.nanoTime() + max.toNanos();
     while (!condition.getAsBoolean()) {

@@ -4,9 +4,7 @@ import io.tidegate.Gateway;
 import io.tidegate.config.ConfigParser;
 import io.tidegate.config.TidegateConfig;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import java.util.concurrent.TimeUnit;
 
 /** A gateway running in the test JVM on a free port, with its own Vert.x instance. */
 public final class TestGateway implements AutoCloseable {
@@ -18,6 +16,7 @@ public final class TestGateway implements AutoCloseable {
     this.vertx = vertx;
     this.gateway = gateway;
     this.config = config;
+    StallWatch.started(vertx);
   }
 
   /** Starts a gateway in front of {@code bootstrapServers}; {@code overrides} is laid over test defaults. */
@@ -29,11 +28,18 @@ public final class TestGateway implements AutoCloseable {
         .put("shutdown", new JsonObject().put("timeoutMs", 5000))
         .mergeIn(overrides, true);
     TidegateConfig config = ConfigParser.parse(cfg);
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
-        .setBlockedThreadCheckInterval(500).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
+    Vertx vertx = StallWatch.starting(newVertx()); // TestGateway's constructor tightens the limit once started
     Gateway gateway = Awaits.result(Gateway.start(vertx, config, bootstrapServers));
     Awaits.until("the gateway sees Kafka", () -> gateway.health().isUp());
     return new TestGateway(vertx, gateway, config);
+  }
+
+  /**
+   * A Vert.x instance as each test gateway gets: its event loops may not run one task for more than 100 ms of
+   * their own, which {@link BlockedThreadGuard} turns into a failure (see {@link StallWatch}).
+   */
+  public static Vertx newVertx() {
+    return StallWatch.vertx(StallWatch.options().setPreferNativeTransport(true));
   }
 
   public static TestGateway start(JsonObject overrides) {

@@ -85,6 +85,11 @@ public final class WsClient implements AutoCloseable {
     }
   }
 
+  /** How many records have arrived (counted without parsing them). */
+  public int recordCount() {
+    return count("{\"type\":\"record\"");
+  }
+
   public List<JsonObject> records() {
     return frames().stream().filter(f -> "record".equals(f.getString("type"))).toList();
   }

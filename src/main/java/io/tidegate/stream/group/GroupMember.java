@@ -1,30 +1,20 @@
 package io.tidegate.stream.group;
 
-import io.tidegate.kafka.KafkaClients;
-
-import io.tidegate.error.ApiError;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,12 +26,15 @@ import org.slf4j.LoggerFactory;
  * to the partition's next owner (at least once).
  *
  * <p>Kafka's consumer blocks, so it lives on a thread of its own; everything the client sees is handed back to
- * the client's context. The consumer is touched only by that thread: commits are queued to it, checked there
- * against what the member owns at that moment, and a partition taken away in a rebalance can no longer be
- * committed by this member, so each record is committed by one member only.
+ * the client's context. The consumer is touched only by that thread: commits are queued to it (a bounded
+ * {@link CommitQueue}) and checked there by the {@link CommitLedger}.
+ *
+ * <p>{@link #stopped()} completes exactly once, when the member is over: its thread ended (it was closed, or it
+ * failed), or it was closed before it started.
  */
 public final class GroupMember {
   private static final Logger LOG = LoggerFactory.getLogger(GroupMember.class);
+  private static final Duration POLL = Duration.ofMillis(50);
 
   /** What the client learns, always on its context. */
   public interface Listener {
@@ -55,38 +48,40 @@ public final class GroupMember {
     /** A batch, in offset order per partition; call {@code taken} once it is written. */
     void records(List<ConsumerRecord<byte[], byte[]>> batch, Runnable taken);
 
-    /** The member stopped on an error; it left the group. */
+    /** The member stopped on an error (it left the group); {@link #stopped()} completes right after. */
     void failed(Throwable cause);
   }
 
-  private final KafkaClients clients;
+  private final Supplier<Consumer<byte[], byte[]>> consumers;
   private final String group;
   private final List<String> topics;
-  private final String reset;
   private final Context context;
   private final Listener listener;
-  private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-  private final Promise<Void> stopped;
+  private final CommitQueue commits;
+  private final Promise<Void> stopped = Promise.promise();
   private volatile boolean running = true;
   private volatile boolean congested;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private volatile Consumer<byte[], byte[]> consumer;
+
+  // context only
   private Thread thread;
+  /** The member is over: its thread ended, or it was closed before it started. */
+  private boolean over;
 
   // member thread only
-  private final Set<TopicPartition> owned = new HashSet<>();
-  private final Map<TopicPartition, Long> handedOut = new HashMap<>();
-  private final Map<TopicPartition, Long> committed = new HashMap<>();
+  private CommitLedger ledger;
   private boolean paused;
   private boolean joined;
 
-  public GroupMember(KafkaClients clients, String group, List<String> topics, String reset, Context context, Listener listener) {
-    this.clients = clients;
+  /** @param consumers makes the member's consumer (on the member's thread), configured for the group */
+  public GroupMember(Supplier<Consumer<byte[], byte[]>> consumers, String group, List<String> topics, Context context,
+      Listener listener) {
+    this.consumers = consumers;
     this.group = group;
     this.topics = List.copyOf(topics);
-    this.reset = reset;
     this.context = context;
     this.listener = listener;
-    this.stopped = ((io.vertx.core.internal.ContextInternal) context).promise();
+    this.commits = new CommitQueue(context);
   }
 
   public String group() {
@@ -97,130 +92,30 @@ public final class GroupMember {
     return topics;
   }
 
+  /** Completes (on the context) once the member is over and its consumer closed. */
+  public Future<Void> stopped() {
+    return stopped.future();
+  }
+
+  /** Starts the member's thread; on the context. A member closed before it started never starts. */
   public void start(String name) {
+    if (!running || thread != null) {
+      return;
+    }
     thread = new Thread(this::run, name);
     thread.setDaemon(true);
     thread.start();
   }
 
   /**
-   * Commits the record at {@code offset} and every earlier one of the partition. Refused when the partition is
-   * not this member's now (409: it was reassigned, its new owner gets the uncommitted records), when the record
-   * was not delivered to this member (400), or when it is already committed (409). Completes on the context.
+   * Commits the record at {@code offset} and every earlier one of the partition (see {@link CommitLedger} for
+   * what is refused). Call on the context; completes there.
    */
   public Future<Void> commit(TopicPartition tp, long offset) {
-    Promise<Void> done = ((io.vertx.core.internal.ContextInternal) context).promise(); // completes on the context
-    commands.add(() -> commitNow(tp, offset, done));
     // no wakeup: waking the consumer in every poll would keep a rebalance from ever completing; the loop polls
     // in short steps and runs queued commits between them
-    return done.future();
+    return running ? commits.ask(tp, offset) : Future.failedFuture(CommitLedger.notOwned(tp));
   }
-
-  /** A partition's commits: one request to Kafka at a time, each for the highest offset asked so far. */
-  private static final class Commits {
-    /** The offset (next to read) that the client asked to commit up to. */
-    long target = -1;
-    boolean inFlight;
-    /** While a rebalance settles, a refused commit is sent again until then (nanoTime); 0 when none failed. */
-    long retryUntil;
-    final List<Map.Entry<Long, Promise<Void>>> waiting = new ArrayList<>();
-  }
-
-  private final Map<TopicPartition, Commits> commits = new HashMap<>();
-
-  /**
-   * On the member thread: checks the commit against what the member owns now, then asks Kafka. Commits of a
-   * partition are sent one at a time, each for the highest offset asked so far, so the committed offset never
-   * goes back; a commit answers once Kafka took one that covers it.
-   */
-  private void commitNow(TopicPartition tp, long offset, Promise<Void> done) {
-    if (!owned.contains(tp)) {
-      done.tryFail(notOwned(tp));
-      return;
-    }
-    Long next = handedOut.get(tp);
-    if (next == null || offset >= next) {
-      done.tryFail(ApiError.badRequest("offset " + offset + " of partition " + tp.partition() + " of '" + tp.topic()
-          + "' was not delivered to this member"));
-      return;
-    }
-    Long already = committed.get(tp);
-    Commits c = commits.computeIfAbsent(tp, k -> new Commits());
-    if (already != null && offset < already) {
-      done.tryFail(ApiError.conflict("offset " + offset + " of partition " + tp.partition() + " of '" + tp.topic()
-          + "' is already committed"));
-      return;
-    }
-    c.waiting.add(Map.entry(offset, done));
-    c.target = Math.max(c.target, offset + 1);
-    if (!c.inFlight) {
-      send(tp, c);
-    }
-  }
-
-  private void send(TopicPartition tp, Commits c) {
-    long target = c.target;
-    c.inFlight = true;
-    consumer.commitAsync(Map.of(tp, new OffsetAndMetadata(target)), (offsets, e) -> {
-      c.inFlight = false;
-      if (e == null) {
-        c.retryUntil = 0;
-        committed.merge(tp, target, Math::max);
-        c.waiting.removeIf(w -> {
-          if (w.getKey() < target) {
-            w.getValue().tryComplete();
-            return true;
-          }
-          return false;
-        });
-        if (!c.waiting.isEmpty()) {
-          if (owned.contains(tp)) {
-            send(tp, c);
-          } else {
-            failAll(tp, notOwned(tp));
-          }
-        }
-      } else if (e instanceof RebalanceInProgressException && running && retrying(c)) {
-        // the group is rebalancing: once it settles, the commit goes through if the partition is still ours
-        commands.add(() -> {
-          if (!owned.contains(tp)) {
-            failAll(tp, notOwned(tp));
-          } else if (!c.inFlight) {
-            send(tp, c);
-          }
-        });
-      } else if (e instanceof RetriableCommitFailedException || e instanceof RebalanceInProgressException) {
-        failAll(tp, ApiError.unavailable("Kafka did not take the commit (" + e.getMessage() + "); retry it", 1));
-      } else {
-        failAll(tp, ApiError.conflict("the commit was refused (" + e.getMessage() + "): the record will be "
-            + "redelivered to the partition's owner"));
-      }
-    });
-  }
-
-  private void failAll(TopicPartition tp, ApiError e) {
-    Commits c = commits.remove(tp);
-    if (c != null) {
-      c.waiting.forEach(w -> w.getValue().tryFail(e));
-    }
-  }
-
-  private static ApiError notOwned(TopicPartition tp) {
-    return ApiError.conflict("partition " + tp.partition() + " of '" + tp.topic() + "' is not assigned to this "
-        + "member (any more): its uncommitted records go to its current owner");
-  }
-
-  /** True while a commit refused for a rebalance may still be retried: for up to {@link #COMMIT_RETRY_NANOS}. */
-  private static boolean retrying(Commits c) {
-    long now = System.nanoTime();
-    if (c.retryUntil == 0) {
-      c.retryUntil = now + COMMIT_RETRY_NANOS;
-    }
-    return now - c.retryUntil < 0;
-  }
-
-  private static final long COMMIT_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
-  private static final Duration POLL = Duration.ofMillis(50);
 
   /** Past half its budget the client is congested: the member stops fetching until it drains. */
   public void congested(boolean now) {
@@ -228,15 +123,24 @@ public final class GroupMember {
     wakeup();
   }
 
-  /** Leaves the group (its partitions go to the other members, from the last commit). */
+  /** Leaves the group (its partitions go to the other members, from the last commit). On the context. */
   public Future<Void> close() {
     running = false;
-    wakeup();
+    if (over) {
+      return stopped.future();
+    }
+    if (thread == null) {
+      over = true; // never started: nothing to leave
+      commits.close();
+      stopped.tryComplete();
+    } else {
+      wakeup();
+    }
     return stopped.future();
   }
 
   private void wakeup() {
-    KafkaConsumer<byte[], byte[]> c = consumer;
+    Consumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
     }
@@ -245,13 +149,12 @@ public final class GroupMember {
   private void run() {
     Throwable failure = null;
     try {
-      consumer = clients.groupConsumer(group, reset);
+      consumer = consumers.get();
+      ledger = new CommitLedger(consumer, System::nanoTime);
       consumer.subscribe(topics, new Rebalance());
       while (running) {
-        Runnable c;
-        while ((c = commands.poll()) != null) {
-          c.run();
-        }
+        commits.drainTo(ledger);
+        ledger.retry();
         if (congested != paused) {
           paused = congested;
           if (paused) {
@@ -273,33 +176,41 @@ public final class GroupMember {
           hand(polled);
         }
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       failure = e;
       LOG.warn("Group member of '{}' stopped: {}", group, e.toString());
     } finally {
-      if (consumer != null) {
-        try {
-          consumer.close(Duration.ofSeconds(5)); // leaves the group at once: a rebalance, not a session timeout
-        } catch (RuntimeException e) {
-          LOG.debug("Closing a group member: {}", e.toString());
-        }
-      }
-      owned.clear();
-      Runnable c;
-      while ((c = commands.poll()) != null) {
-        c.run(); // commits still queued: the member no longer owns anything, so each is refused
-      }
-      for (TopicPartition tp : List.copyOf(commits.keySet())) {
-        failAll(tp, notOwned(tp));
-      }
-      Throwable f = failure;
-      context.runOnContext(v -> {
-        if (f != null) {
-          listener.failed(f);
-        }
-        stopped.tryComplete();
-      });
+      end(failure);
     }
+  }
+
+  /** The thread's last act: leave the group, refuse what is still asked, and say so on the context. */
+  private void end(Throwable failure) {
+    boolean interrupted = Thread.interrupted(); // cleared, so that leaving the group is not cut short
+    Throwable f = failure == null && interrupted ? new InterruptedException("the member's thread was interrupted")
+        : failure;
+    if (ledger != null) {
+      ledger.leaving();
+    }
+    Consumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      try {
+        c.close(Duration.ofSeconds(5)); // leaves the group at once: a rebalance, not a session timeout
+      } catch (RuntimeException e) {
+        LOG.debug("Closing a group member: {}", e.toString());
+      }
+    }
+    if (ledger != null) {
+      ledger.close();
+    }
+    context.runOnContext(v -> {
+      over = true;
+      commits.close(); // asked after the thread's last look: it owns nothing now
+      if (f != null) {
+        listener.failed(f);
+      }
+      stopped.tryComplete();
+    });
   }
 
   private void joined() {
@@ -313,7 +224,7 @@ public final class GroupMember {
     polled.forEach(batch::add);
     for (TopicPartition tp : polled.partitions()) {
       List<ConsumerRecord<byte[], byte[]>> of = polled.records(tp);
-      handedOut.put(tp, of.get(of.size() - 1).offset() + 1);
+      ledger.handedOut(tp, of.get(of.size() - 1).offset());
     }
     Semaphore taken = new Semaphore(0);
     context.runOnContext(v -> listener.records(batch, taken::release));
@@ -342,16 +253,7 @@ public final class GroupMember {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       List<TopicPartition> added = List.copyOf(partitions);
-      for (TopicPartition tp : added) {
-        owned.add(tp);
-        handedOut.remove(tp);
-        committed.remove(tp);
-        try {
-          committed.put(tp, consumer.position(tp));
-        } catch (RuntimeException e) {
-          LOG.debug("No position for {} yet: {}", tp, e.toString());
-        }
-      }
+      ledger.assigned(added);
       if (paused && !added.isEmpty()) {
         consumer.pause(added);
       }
@@ -365,15 +267,7 @@ public final class GroupMember {
 
     private void lose(Collection<TopicPartition> partitions) {
       List<TopicPartition> lost = List.copyOf(partitions);
-      lost.forEach(tp -> {
-        owned.remove(tp);
-        handedOut.remove(tp);
-        committed.remove(tp);
-        Commits c = commits.get(tp);
-        if (c != null && !c.inFlight) {
-          failAll(tp, notOwned(tp)); // one in flight answers when Kafka does: it may have been taken before the move
-        }
-      });
+      ledger.lost(lost);
       if (!lost.isEmpty()) {
         context.runOnContext(v -> listener.revoked(lost));
       }

@@ -14,6 +14,6 @@ public final class GroupEndpoint {
   }
 
   public void list(RoutingContext ctx) {
-    groups.list().onSuccess(list -> Problems.json(ctx, 200, list)).onFailure(e -> Problems.send(ctx, e));
+    groups.list().onSuccess(list -> Problems.json(ctx, 200, JsonBody.groups(list))).onFailure(e -> Problems.send(ctx, e));
   }
 }

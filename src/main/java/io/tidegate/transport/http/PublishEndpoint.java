@@ -12,12 +12,18 @@ import io.tidegate.publish.Publisher.Outcome;
 import io.tidegate.codec.PublishRecord;
 import io.tidegate.codec.RecordParser;
 import io.tidegate.codec.TopicNames;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +36,7 @@ import java.util.zip.CRC32C;
  */
 public final class PublishEndpoint {
   private static final int MAX_IDEMPOTENCY_KEY = 255;
+  private static final JsonFactory JSON = new JsonFactory();
 
   private final Vertx vertx;
   private final PublishService publishing;
@@ -45,6 +52,11 @@ public final class PublishEndpoint {
 
   public void publishJson(RoutingContext ctx) {
     String topic = TopicNames.validate(ctx.pathParam("topic"));
+    var contentType = ctx.parsedHeaders().contentType();
+    String charset = contentType == null ? null : contentType.parameter("charset");
+    if (charset != null && !charset.equalsIgnoreCase("utf-8")) {
+      throw ApiError.unsupportedMediaType("JSON bodies must be encoded as UTF-8, not " + charset);
+    }
     byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
     if (body.length == 0) {
       throw ApiError.malformedJson("the body is empty; send one record or {\"records\":[...]}");
@@ -110,7 +122,13 @@ public final class PublishEndpoint {
    * Async: 202 once {@code ready} succeeds. Otherwise the outcomes, or a 503 when Kafka has not acknowledged
    * within the publish timeout (the records may still land: the idempotency entry keeps waiting for them).
    */
-  private void respond(RoutingContext ctx, Future<Void> ready, Future<List<Outcome>> outcomes, boolean async) {
+  private void respond(RoutingContext ctx, Future<Void> readyAnywhere, Future<List<Outcome>> outcomesAnywhere,
+      boolean async) {
+    // A replay's outcome is completed wherever the first request's was (another event loop): answer on ours,
+    // where the timer runs too, so that exactly one of them answers.
+    Context context = vertx.getOrCreateContext();
+    Future<Void> ready = onContext(context, readyAnywhere);
+    Future<List<Outcome>> outcomes = onContext(context, outcomesAnywhere);
     if (async) {
       ready.onComplete(ar -> {
         if (ar.failed()) {
@@ -134,34 +152,61 @@ public final class PublishEndpoint {
     });
   }
 
+  /** The future's outcome, handed to {@code context} when it completes on another thread. */
+  private static <T> Future<T> onContext(Context context, Future<T> future) {
+    if (future.isComplete()) {
+      return future; // its handlers run at once, here
+    }
+    Promise<T> here = Promise.promise();
+    future.onComplete(ar -> {
+      if (Vertx.currentContext() == context) {
+        here.handle(ar);
+      } else {
+        context.runOnContext(v -> here.handle(ar));
+      }
+    });
+    return here.future();
+  }
+
   /** 200 when all were acknowledged, 207 when some failed, the failure itself when none was written. */
   private static void writeOutcomes(RoutingContext ctx, List<Outcome> outcomes) {
     Failed firstFailure = null;
     boolean anyAck = false;
-    // Written by hand: this is the hot path of every publish, and the shape is fixed.
-    StringBuilder sb = new StringBuilder(16 + outcomes.size() * 64).append("{\"results\":[");
-    for (int i = 0; i < outcomes.size(); i++) {
-      if (i > 0) {
-        sb.append(',');
+    ByteArrayBuilder out = new ByteArrayBuilder(16 + outcomes.size() * 64);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeArrayFieldStart("results");
+      for (Outcome o : outcomes) {
+        g.writeStartObject();
+        if (o instanceof Ack a) {
+          anyAck = true;
+          g.writeNumberField("partition", a.partition());
+          g.writeNumberField("offset", a.offset());
+          g.writeNumberField("timestamp", a.timestamp());
+        } else if (o instanceof Failed f) {
+          firstFailure = firstFailure == null ? f : firstFailure;
+          g.writeObjectFieldStart("error");
+          g.writeStringField("type", f.error().type());
+          g.writeStringField("title", f.error().title());
+          g.writeNumberField("status", f.error().status());
+          g.writeStringField("detail", f.error().detail());
+          g.writeEndObject();
+        }
+        g.writeEndObject();
       }
-      Outcome o = outcomes.get(i);
-      if (o instanceof Ack a) {
-        anyAck = true;
-        sb.append("{\"partition\":").append(a.partition()).append(",\"offset\":").append(a.offset())
-            .append(",\"timestamp\":").append(a.timestamp()).append('}');
-      } else if (o instanceof Failed f) {
-        firstFailure = firstFailure == null ? f : firstFailure;
-        sb.append("{\"error\":").append(f.error().toJson().encode()).append('}');
-      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // writing to memory
     }
     if (!anyAck && firstFailure != null) {
       Problems.send(ctx.response(), firstFailure.error());
       return;
     }
-    Problems.json(ctx, firstFailure == null ? 200 : 207, Buffer.buffer(sb.append("]}").toString()));
+    Problems.json(ctx, firstFailure == null ? 200 : 207, Buffer.buffer(out.toByteArray()));
   }
 
-  private static long hash(String path, byte[] body) {
+  static long hash(String path, byte[] body) {
     CRC32C crc = new CRC32C();
     crc.update(body);
     return ((long) path.hashCode() << 32) ^ crc.getValue() ^ ((long) body.length << 48);

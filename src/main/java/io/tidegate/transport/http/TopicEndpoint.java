@@ -35,12 +35,15 @@ public final class TopicEndpoint {
   }
 
   public void list(RoutingContext ctx) {
-    topics.list().onSuccess(list -> Problems.json(ctx, 200, list)).onFailure(e -> Problems.send(ctx, e));
+    // Kafka leaves out its own internal topics; names a user gave the '__' prefix are never served either
+    topics.list()
+        .map(list -> JsonBody.topics(list.stream().filter(t -> !TopicNames.isInternal(t.name())).toList()))
+        .onSuccess(body -> Problems.json(ctx, 200, body)).onFailure(e -> Problems.send(ctx, e));
   }
 
   public void describe(RoutingContext ctx) {
     String topic = TopicNames.validate(ctx.pathParam("topic"));
-    topics.describe(topic).onSuccess(d -> Problems.json(ctx, 200, d)).onFailure(e -> Problems.send(ctx, e));
+    topics.describe(topic).onSuccess(d -> Problems.json(ctx, 200, JsonBody.topic(d))).onFailure(e -> Problems.send(ctx, e));
   }
 
   public void create(RoutingContext ctx) {
@@ -79,10 +82,9 @@ public final class TopicEndpoint {
       }
     }
     topics.create(name, partitions, rf, configs)
-        .compose(info -> topics.describe(name))
         .onSuccess(d -> {
           ctx.response().putHeader("Location", "/topics/" + name);
-          Problems.json(ctx, 201, d);
+          Problems.json(ctx, 201, JsonBody.topic(d));
         })
         .onFailure(e -> Problems.send(ctx, e));
   }
@@ -129,7 +131,7 @@ public final class TopicEndpoint {
           }
           return history.read(q, info.partitions());
         })
-        .onSuccess(page -> Problems.json(ctx, 200, page))
+        .onSuccess(page -> Problems.json(ctx, 200, JsonBody.historyPage(page)))
         .onFailure(e -> Problems.send(ctx, e));
   }
 

@@ -54,4 +54,17 @@ public final class Wire {
     }
     return true;
   }
+
+  /**
+   * Runs {@code action} once the connection's socket has closed, also when it was upgraded to a WebSocket
+   * (Vert.x stops calling the HttpConnection's close handler after an upgrade). Returns false, doing nothing,
+   * when the connection is not one Vert.x's HTTP server made.
+   */
+  public static boolean onSocketClosed(HttpConnection connection, Runnable action) {
+    if (!(connection instanceof HttpServerConnection c)) {
+      return false;
+    }
+    c.channelHandlerContext().channel().closeFuture().addListener(f -> action.run());
+    return true;
+  }
 }

@@ -9,7 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
 import io.tidegate.stream.FeedRecord;
-import io.tidegate.stream.group.GroupMember;
+import io.tidegate.stream.group.GroupMemberships;
 import io.tidegate.publish.Publisher.Ack;
 import io.tidegate.publish.Publisher.Failed;
 import io.tidegate.publish.Publisher.Outcome;
@@ -27,12 +27,8 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * One WebSocket client: its protocol ({@code subscribe}, {@code unsubscribe}, {@code publish}, {@code ping})
@@ -43,6 +39,7 @@ final class WsSession extends StreamClient {
 
   private final PublishService publishing;
   private final long publishTimeoutMs;
+  private final GroupMemberships groups;
 
   WsSession(ServerWebSocket ws, StreamContext context, PublishService publishing, long publishTimeoutMs,
       Runnable onClose) {
@@ -50,6 +47,8 @@ final class WsSession extends StreamClient {
     this.ws = ws;
     this.publishing = publishing;
     this.publishTimeoutMs = publishTimeoutMs;
+    this.groups = new GroupMemberships(context.context(), context.groupMembers(), context.groupCommits(),
+        context.clients()::groupConsumer, context.topics()::lookup, POSITION_TIMEOUT_MS, new GroupClient());
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, ApiError.badRequest("frames are JSON text, one object per frame")));
     ws.exceptionHandler(e -> {
@@ -84,7 +83,7 @@ final class WsSession extends StreamClient {
         case "unsubscribe" -> unsubscribe(id, msg);
         case "publish" -> publish(id, msg);
         case "ping" -> send(new JsonObject().put("type", "pong").put("id", id));
-        case "commit" -> commit(id, msg);
+        case "commit" -> groups.commit(id, msg);
         default -> throw ApiError.badRequest("unknown type '" + t + "' (subscribe, unsubscribe, publish, commit, ping)");
       }
     } catch (RuntimeException e) {
@@ -95,12 +94,12 @@ final class WsSession extends StreamClient {
   private void subscribe(String id, JsonObject msg) {
     List<String> topics = topics(msg);
     for (String topic : topics) {
-      if (subs.containsKey(topic) || memberOf.containsKey(topic)) {
+      if (subs.containsKey(topic) || groups.reads(topic)) {
         throw ApiError.conflict("already subscribed to '" + topic + "'; unsubscribe first");
       }
     }
     if (msg.containsKey("group")) {
-      joinGroup(id, msg, topics);
+      groups.join(id, msg, topics);
       return;
     }
     RecordFilter filter = RecordFilter.parse(msg.getValue("filter"));
@@ -146,21 +145,12 @@ final class WsSession extends StreamClient {
   private void unsubscribe(String id, JsonObject msg) {
     List<String> topics = topics(msg);
     for (String topic : topics) {
-      if (!subs.containsKey(topic) && !memberOf.containsKey(topic)) {
+      if (!subs.containsKey(topic) && !groups.reads(topic)) {
         throw ApiError.notFound("not subscribed to '" + topic + "'");
       }
-      Membership m = memberOf.get(topic);
-      if (m != null && !topics.containsAll(m.member.topics())) {
-        throw ApiError.badRequest("group '" + m.member.group() + "' was joined for " + m.member.topics()
-            + "; unsubscribe from all of them together");
-      }
     }
-    for (String topic : topics) {
-      Membership m = memberOf.get(topic);
-      if (m != null) {
-        leave(m);
-      }
-    }
+    groups.checkLeave(topics);
+    groups.leave(topics);
     topics.stream().filter(subs::containsKey).forEach(this::drop);
     send(new JsonObject().put("type", "unsubscribed").put("id", id).put("topics", new JsonArray(topics)));
   }
@@ -194,188 +184,40 @@ final class WsSession extends StreamClient {
   }
 
 
-  // ---- consumer groups ----
+  // ---- consumer groups: stream.group.GroupMemberships ----
 
-  /** A group this socket is a member of, for some topics. */
-  private static final class Membership {
-    final String id;
-    final GroupMember member;
-    final RecordFilter filter;
-    long joinTimer = -1;
-
-    Membership(String id, GroupMember member, RecordFilter filter) {
-      this.id = id;
-      this.member = member;
-      this.filter = filter;
+  /** What a group membership needs of this socket. */
+  private final class GroupClient implements GroupMemberships.Client {
+    @Override
+    public void send(JsonObject frame) {
+      WsSession.this.send(frame);
     }
-  }
 
-  /** Topic to the group membership that reads it for this socket. */
-  private final Map<String, Membership> memberOf = new HashMap<>();
-  private final Map<String, Membership> memberships = new LinkedHashMap<>();
+    @Override
+    public void error(String id, ApiError e) {
+      WsSession.this.error(id, e);
+    }
 
-  /**
-   * {@code "group":"billing"}: this socket joins the Kafka consumer group for these topics. {@code from} only
-   * says where a group with no commits starts (earliest or latest); afterwards the group's commits decide.
-   */
-  private void joinGroup(String id, JsonObject msg, List<String> topics) {
-    if (!(msg.getValue("group") instanceof String group) || group.isBlank() || group.length() > 249
-        || group.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-      throw ApiError.badRequest("'group' must be a group name: 1 to 249 printable characters");
+    @Override
+    public void records(List<ConsumerRecord<byte[], byte[]>> records) {
+      records.forEach(r -> out(Unpooled.wrappedBuffer(RecordEncoder.encode(r, "record"))));
+      checkCongestion();
     }
-    if (memberships.containsKey(group)) {
-      throw ApiError.conflict("already a member of group '" + group + "' on this socket; unsubscribe first");
-    }
-    Object from = msg.getValue("from", "latest");
-    if (!"latest".equals(from) && !"earliest".equals(from)) {
-      throw ApiError.badRequest("a group member reads from the group's committed offsets; 'from' may only say where "
-          + "a group with no commits starts: \"earliest\" or \"latest\"");
-    }
-    RecordFilter filter = RecordFilter.parse(msg.getValue("filter"));
-    if (!c.groupMembers().tryAcquire()) {
-      throw ApiError.overloaded("this gateway holds its maximum of group members; retry shortly or use another gateway");
-    }
-    List<Future<?>> lookups = new ArrayList<>();
-    topics.forEach(t -> lookups.add(c.topics().lookup(t)));
-    Membership[] self = new Membership[1];
-    GroupMember member = new GroupMember(c.clients(), group, topics, (String) from, c.context(), new GroupMember.Listener() {
-      @Override
-      public void joined() {
-        Membership m = self[0];
-        if (m != null && m.joinTimer >= 0 && c.context().owner().cancelTimer(m.joinTimer)) {
-          m.joinTimer = -1;
-          send(new JsonObject().put("type", "subscribed").put("id", m.id).put("topics", new JsonArray(topics))
-              .put("group", group));
-        }
-      }
 
-      @Override
-      public void assigned(java.util.Collection<TopicPartition> partitions) {
-        send(new JsonObject().put("type", "assigned").put("group", group).put("partitions", byTopic(partitions)));
-      }
-
-      @Override
-      public void revoked(java.util.Collection<TopicPartition> partitions) {
-        send(new JsonObject().put("type", "revoked").put("group", group).put("partitions", byTopic(partitions)));
-      }
-
-      @Override
-      public void records(List<ConsumerRecord<byte[], byte[]>> batch, Runnable taken) {
-        Membership m = self[0];
-        if (!closed && m != null && memberships.get(group) == m) {
-          for (ConsumerRecord<byte[], byte[]> r : batch) {
-            if (m.filter.matches(r)) {
-              out(Unpooled.wrappedBuffer(RecordEncoder.encode(r, "record")));
-            }
-          }
-          checkCongestion();
-        }
-        taken.run();
-      }
-
-      @Override
-      public void failed(Throwable cause) {
-        Membership m = self[0];
-        if (m != null && memberships.get(group) == m) {
-          forget(m);
-          error(m.id, ApiError.unavailable("the group member stopped: " + cause.getMessage(), 1));
-        }
-      }
-    });
-    Membership m = new Membership(id, member, filter);
-    self[0] = m;
-    memberships.put(group, m);
-    topics.forEach(t -> memberOf.put(t, m));
-    Future.all(lookups).onComplete(ar -> {
-      if (memberships.get(group) != m) {
-        return;
-      }
-      if (ar.failed()) {
-        forget(m);
-        c.groupMembers().release();
-        error(id, ErrorMapper.toApiError(ar.cause()));
-        return;
-      }
-      m.joinTimer = c.context().owner().setTimer(POSITION_TIMEOUT_MS, t -> {
-        m.joinTimer = -1;
-        error(id, ApiError.unavailable("could not join group '" + group + "' in time; retry shortly", 1));
-        leave(m);
-      });
-      if (congested()) {
-        member.congested(true);
-      }
-      member.start("tidegate-member-" + group);
-    });
-  }
-
-  private static JsonObject byTopic(java.util.Collection<TopicPartition> partitions) {
-    JsonObject out = new JsonObject();
-    List<TopicPartition> sorted = new ArrayList<>(partitions);
-    sorted.sort(java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
-    for (TopicPartition tp : sorted) {
-      JsonArray list = out.getJsonArray(tp.topic());
-      if (list == null) {
-        list = new JsonArray();
-        out.put(tp.topic(), list);
-      }
-      list.add(tp.partition());
-    }
-    return out;
-  }
-
-  /** {@code {"type":"commit","topic","partition","offset"}}: the record at offset, and all before it, are done. */
-  private void commit(String id, JsonObject msg) {
-    if (!(msg.getValue("topic") instanceof String topic)) {
-      throw ApiError.badRequest("'topic' must be a topic name");
-    }
-    if (!(msg.getValue("partition") instanceof Number p) || p.intValue() < 0 || p.doubleValue() != p.intValue()) {
-      throw ApiError.badRequest("'partition' must be a non-negative integer");
-    }
-    if (!(msg.getValue("offset") instanceof Number o) || o.longValue() < 0 || o.doubleValue() != o.longValue()) {
-      throw ApiError.badRequest("'offset' must be the offset of a record this member received");
-    }
-    Membership m = memberOf.get(topic);
-    if (m == null) {
-      throw ApiError.notFound("this socket is not a group member for '" + topic + "' (subscribe with \"group\" first)");
-    }
-    int partition = p.intValue();
-    long offset = o.longValue();
-    m.member.commit(new TopicPartition(topic, partition), offset).onComplete(ar -> {
-      if (ar.succeeded()) {
-        c.groupCommits().increment();
-        send(new JsonObject().put("type", "committed").put("id", id).put("topic", topic).put("partition", partition)
-            .put("offset", offset));
-      } else {
-        error(id, ErrorMapper.toApiError(ar.cause()));
-      }
-    });
-  }
-
-  /** Leaves the group: the member's consumer closes on its thread, and Kafka gives its partitions to the others. */
-  private void leave(Membership m) {
-    if (memberships.get(m.member.group()) == m) {
-      forget(m);
-      m.member.close().onComplete(v -> c.groupMembers().release());
-    }
-  }
-
-  private void forget(Membership m) {
-    memberships.remove(m.member.group());
-    m.member.topics().forEach(t -> memberOf.remove(t, m));
-    if (m.joinTimer >= 0) {
-      c.context().owner().cancelTimer(m.joinTimer);
-      m.joinTimer = -1;
+    @Override
+    public boolean congested() {
+      return WsSession.this.congested();
     }
   }
 
   @Override
   protected void congestionChanged(boolean now) {
-    memberships.values().forEach(m -> m.member.congested(now));
+    groups.congested(now);
   }
 
   @Override
   protected void closing() {
-    List.copyOf(memberships.values()).forEach(this::leave);
+    groups.closeAll();
   }
 
   // ---- the transport ----

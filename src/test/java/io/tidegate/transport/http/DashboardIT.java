@@ -9,19 +9,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidegate.testing.Browser;
 import io.tidegate.testing.GatewayIT;
 import io.tidegate.testing.Http;
+import io.tidegate.testing.KafkaBrokerExtension;
 import io.tidegate.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -327,17 +338,7 @@ class DashboardIT {
     publish(topic, 0, 10, 0);
     publish(topic, 10, 14, 1);
     String group = uniqueTopic("dash-group");
-    java.util.Properties p = new java.util.Properties();
-    p.put("bootstrap.servers", io.tidegate.testing.KafkaBrokerExtension.bootstrapServers());
-    p.put("group.id", group);
-    var bytes = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
-    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
-      var tp0 = new org.apache.kafka.common.TopicPartition(topic, 0);
-      var tp1 = new org.apache.kafka.common.TopicPartition(topic, 1);
-      c.assign(List.of(tp0, tp1));
-      c.commitSync(Map.of(tp0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(7),
-          tp1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(4)), Duration.ofSeconds(10));
-    }
+    commitOffsets(group, topic, Map.of(0, 7L, 1, 4L));
     String box = "#groups details[data-group='" + group + "']";
     browser.waitUntil("the group is listed with its lag", Duration.ofSeconds(20),
         () -> text(box + " summary") != null && text(box + " summary").endsWith("lag 3"));
@@ -413,7 +414,263 @@ class DashboardIT {
     assertEquals("Skip to content", browser.driver().switchTo().activeElement().getText());
   }
 
+  @Test
+  void atDesktopWidthsTheTailAndDeleteButtonsOfATopicLieWhollyInsideItsTableAndAreClickable() {
+    section = "#topics";
+    // a long name and five-figure end offsets: a row as wide as the table gets
+    String topic = uniqueTopic("dash-a-rather-long-topic-name-for-the-layout");
+    createTopic(topic, 3);
+    publish(topic, 0, 1500, 0);
+    publish(topic, 1500, 2700, 1);
+    type("#topic-filter", topic);
+    String row = "#topics-table tr[data-topic='" + topic + "']";
+    browser.waitUntil("the topic is listed with its end offsets", () -> "0: 1,500, 1: 1,200, 2: 0".equals(text(row + " td.ends")));
+    // 1280 is the width the review used; 1000 is near the narrowest that still has two columns
+    for (int width : List.of(Browser.DESKTOP_WIDTH, 1000)) {
+      browser.viewport(width, Browser.DESKTOP_HEIGHT);
+      for (String button : List.of("button.secondary", "button.danger")) {
+        Map<String, Object> box = browser.js(
+            "const b = document.querySelector(arguments[0]); b.scrollIntoView({block: 'center'});"
+            + "const r = b.getBoundingClientRect(), wrap = b.closest('.table-wrap'), w = wrap.getBoundingClientRect(),"
+            + "  c = b.closest('.card').getBoundingClientRect();"
+            + "const inside = (o, i) => i.left >= o.left - 0.5 && i.right <= o.right + 0.5 && i.top >= o.top - 0.5 && i.bottom <= o.bottom + 0.5;"
+            + "const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);"
+            + "return {rect: [r.left, r.top, r.right, r.bottom].map(Math.round).join(','), wrap: [w.left, w.right].map(Math.round).join(','),"
+            + "  card: [c.left, c.right].map(Math.round).join(','), inWrap: inside(w, r), inCard: inside(c, r),"
+            + "  inViewport: inside({left: 0, top: 0, right: innerWidth, bottom: innerHeight}, r),"
+            + "  scrollsSideways: wrap.scrollWidth > wrap.clientWidth, hit: hit === b || b.contains(hit)};",
+            row + " " + button);
+        String where = width + " px, " + button + ": " + box;
+        assertEquals(false, box.get("scrollsSideways"), "the topics table does not scroll sideways at " + where);
+        assertEquals(true, box.get("inWrap"), "the button lies inside the table's box at " + where);
+        assertEquals(true, box.get("inCard"), "the button lies inside the Topics panel at " + where);
+        assertEquals(true, box.get("inViewport"), "the button lies inside the viewport at " + where);
+        assertEquals(true, box.get("hit"), "nothing covers the button's middle at " + where);
+      }
+      click(row + " button.danger");
+      browser.waitUntil("Delete asks for confirmation at " + width + " px", () -> one("#delete-dialog").isDisplayed());
+      assertEquals(topic, text("#delete-name"));
+      click("#delete-dialog button[value=cancel]");
+      browser.waitUntil("cancel closes the dialog", () -> !one("#delete-dialog").isDisplayed());
+    }
+    browser.viewport(Browser.DESKTOP_WIDTH, Browser.DESKTOP_HEIGHT);
+    assertEquals(200, Http.get(gw.url("/topics/" + topic)).status(), "cancel deleted nothing");
+  }
+
+  @Test
+  void aHiddenTabPollsNothingAndPollingResumesAtOnceWhenTheTabIsShownAgain() {
+    section = "#throughput";
+    // every request the page starts for /topics..., /stats and /groups, with its start time on the page's clock
+    browser.js("window.__polls = [];"
+        + "new PerformanceObserver(list => { for (const e of list.getEntries()) {"
+        + "  const path = new URL(e.name).pathname; const kind = path.split('/')[1];"
+        + "  if (['topics', 'stats', 'groups'].includes(kind)) window.__polls.push({kind, path, at: e.startTime}); } })"
+        + ".observe({type: 'resource'});");
+    double watching = now();
+    browser.waitUntil("the visible page polls topics, stats and groups", () -> polledSince(watching).containsAll(POLLED));
+
+    double hidden = ((Number) browser.js("Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+        + "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+        + "const at = performance.now(); document.dispatchEvent(new Event('visibilitychange'));"
+        + "return at;")).doubleValue();
+    try {
+      // Nothing can be awaited here: the test watches for longer than the slowest poll's period (groups, 5 s).
+      browser.waitUntil("6 s pass on the page's clock", Duration.ofSeconds(20),
+          () -> now() > hidden + 6_000);
+      List<String> started = browser.js("return window.__polls.filter(p => p.at >= arguments[0]).map(p => p.path)", hidden);
+      assertEquals(List.of(), started, "no polling request starts while the tab is hidden");
+    } finally {
+      browser.js("delete document.hidden; delete document.visibilityState;");
+    }
+    // the time is taken before the event: the page's handler asks at once, within the dispatch
+    double shown = ((Number) browser.js("const at = performance.now(); document.dispatchEvent(new Event('visibilitychange'));"
+        + "return at;")).doubleValue();
+    assertEquals(false, browser.js("return document.hidden"));
+    browser.waitUntil("topics, stats and groups are polled again once the tab is shown", () -> polledSince(shown).containsAll(POLLED));
+    // at once, not when each one's period (groups: 5 s) comes round again; a request's start time is when
+    // the page asked for it, however long the gateway then takes to answer
+    Map<String, Object> after = browser.js("const first = {}; for (const p of window.__polls) if (p.at >= arguments[0])"
+        + " first[p.kind] = Math.round(Math.min(first[p.kind] ?? Infinity, p.at - arguments[0])); return first;", shown);
+    for (String kind : POLLED) {
+      assertTrue(((Number) after.get(kind)).doubleValue() < 1_000,
+          kind + " is polled at once when the tab is shown (ms after it was shown: " + after + ")");
+    }
+    browser.waitUntil("polling goes on while the tab is visible", () -> ((Number) browser.js(
+        "return window.__polls.filter(p => p.at >= arguments[0] && p.kind === 'stats').length", shown)).intValue() >= 3);
+  }
+
+  @Test
+  void anOpenedConsumerGroupStaysOpenAndKeepsItsNodesWhileItsLagIsRefreshed() {
+    section = "#throughput";
+    String topic = uniqueTopic("dash-keep");
+    createTopic(topic, 2);
+    publish(topic, 0, 10, 0);
+    publish(topic, 10, 14, 1);
+    String group = uniqueTopic("dash-keep-group");
+    commitOffsets(group, topic, Map.of(0, 7L, 1, 4L));
+    String box = "#groups details[data-group='" + group + "']";
+    browser.waitUntil("the group is listed with lag 3", Duration.ofSeconds(20),
+        () -> text(box + " summary") != null && text(box + " summary").endsWith("lag 3"));
+    click(box + " summary");
+    assertEquals(true, browser.js("window.__box = document.querySelector(arguments[0]);"
+        + "window.__rows = [...window.__box.querySelectorAll('tbody tr')]; return window.__box.open", box));
+
+    commitOffsets(group, topic, Map.of(0, 9L));
+    browser.waitUntil("a refresh shows the new lag", Duration.ofSeconds(20), () -> text(box + " summary").endsWith("lag 1"));
+    assertEquals(true, browser.js("return window.__box === document.querySelector(arguments[0]) && window.__box.isConnected", box),
+        "the group's element is the same one, updated in place");
+    assertEquals(true, browser.js("return window.__box.open"), "the group the user opened is still open");
+    List<String> lags = browser.js("return [...window.__box.querySelectorAll('tbody tr')]"
+        + ".map(tr => [...tr.cells].map(td => td.textContent).join(' '))");
+    assertEquals(List.of(topic + " 0 9 10 1", topic + " 1 4 4 0"), lags, "lag per partition after the refresh");
+    assertEquals(true, browser.js("const now = [...window.__box.querySelectorAll('tbody tr')];"
+        + "return now.length === window.__rows.length && now.every((tr, i) => tr === window.__rows[i])"),
+        "the partitions' rows are the same elements");
+    assertTrue(one(box + " tbody").isDisplayed(), "the lag table is shown");
+    assertEquals(List.of(), misalignedNumericHeaders(box + " table"), "the lag table's numeric headers sit over their columns");
+  }
+
+  @Test
+  void tailingTheSameTopicAgainWithAFilterAppliesTheNewFilter() {
+    section = "#tail";
+    String topic = uniqueTopic("dash-retail");
+    createTopic(topic, 1);
+    startTail(topic, null, null);
+    publish(topic, 0, 1, 0);
+    waitReceived(1);
+
+    type("#tail-key", "u1");
+    click("#tail-start");
+    browser.waitUntil("the second tail of the topic starts, filtered",
+        () -> ("Tailing " + topic + " from latest (filtered).").equals(text("#tail-msg")));
+    assertEquals("msg ok", attr("#tail-msg", "class"));
+    // u2 first, on the same partition: by the time u1 arrives, u2 has been passed over
+    JsonArray records = new JsonArray()
+        .add(new JsonObject().put("key", "u2").put("partition", 0).put("text", "not for this filter"))
+        .add(new JsonObject().put("key", "u1").put("partition", 0).put("text", "for this filter"));
+    Http.Response r = Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("records", records));
+    assertEquals(200, r.status(), r.body());
+    long offset = r.json().getJsonArray("results").getJsonObject(1).getLong("offset");
+    String row = ".tail-row[data-topic='" + topic + "'][data-offset='" + offset + "']";
+    browser.waitUntil("the record matching the new filter arrives", () -> !all(row).isEmpty());
+    assertTrue(one(row).getText().contains("for this filter"), one(row).getText());
+    List<String> keys = browser.js("return window.tidegate.tail.buffer.toArray().map(r => r.key)");
+    assertEquals(List.of("k0", "u1"), keys, "the first tail's record, then only the one the new filter lets through");
+    assertEquals(0L, ((Number) browser.js("return window.tidegate.tail.sub.duplicates")).longValue());
+  }
+
+  @Test
+  void aValueIsShownWithItsNumbersExactlyAsTheyWereWritten() throws Exception {
+    section = "#tail";
+    String topic = uniqueTopic("dash-digits");
+    createTopic(topic, 1);
+    startTail(topic, null, null);
+    String value = "{\"n\":12345678901234567890,\"p\":1.10,\"e\":1E+2,\"list\":[0.30000000000000004441,-0.0]}";
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaBrokerExtension.bootstrapServers());
+    try (var producer = new KafkaProducer<byte[], byte[]>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      // a header named "value" too: the record's value is the frame's own member, not the first text that looks like it
+      var record = new ProducerRecord<byte[], byte[]>(topic, 0, "big".getBytes(StandardCharsets.UTF_8),
+          value.getBytes(StandardCharsets.UTF_8));
+      record.headers().add("value", "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
+      producer.send(record).get(10, TimeUnit.SECONDS);
+    }
+    String row = ".tail-row[data-topic='" + topic + "'][data-offset='0']";
+    browser.waitUntil("the record is in the tail", () -> !all(row).isEmpty());
+    assertEquals(value, text(row + " .val"), "the row shows the value's digits as written");
+
+    click(row);
+    browser.waitUntil("the record dialog opens", () -> one("#record-dialog").isDisplayed());
+    assertEquals("{\n  \"n\": 12345678901234567890,\n  \"p\": 1.10,\n  \"e\": 1E+2,\n  \"list\": [\n"
+        + "    0.30000000000000004441,\n    -0.0\n  ]\n}", browser.js("return document.getElementById('record-value').textContent"),
+        "the dialog pretty-prints the value and keeps its digits");
+    assertEquals("value: {\"n\":1}", text("#record-meta .f-headers"));
+    browser.driver().switchTo().activeElement().sendKeys(Keys.ESCAPE);
+    browser.waitUntil("Escape closes the dialog", () -> !one("#record-dialog").isDisplayed());
+  }
+
+  @Test
+  void chartJsDoesNotBlockTheFirstPaintAndTheChartIsStillDrawn() {
+    section = "#throughput";
+    List<String> blocking = browser.js("return [...document.querySelectorAll('script[src]')]"
+        + ".filter(s => s.type !== 'module' && !s.async && !s.defer).map(s => s.src)");
+    assertEquals(List.of(), blocking, "no classic script loads synchronously");
+    browser.waitUntil("the chart is created once Chart.js has loaded", () -> (Boolean) browser.js(
+        "return !!(window.Chart && Chart.getChart(document.getElementById('tp-chart')))"));
+    // Chromium's own verdict on every resource the page loaded
+    List<String> chart = browser.js("return performance.getEntriesByType('resource')"
+        + ".filter(e => e.name.includes('/vendor/chart')).map(e => e.renderBlockingStatus)");
+    assertEquals(List.of("non-blocking"), chart, "Chart.js is loaded once, and not render-blocking");
+    List<String> blockers = browser.js("return performance.getEntriesByType('resource')"
+        + ".filter(e => e.renderBlockingStatus === 'blocking').map(e => new URL(e.name).pathname)");
+    assertEquals(List.of("/app.css"), blockers, "only the stylesheet holds the first paint");
+
+    browser.waitUntil("the chart gets points", () -> ((Number) browser.js(
+        "return Chart.getChart(document.getElementById('tp-chart')).data.labels.length")).intValue() >= 2);
+    browser.js("document.getElementById('throughput').scrollIntoView()");
+    browser.waitUntil("the canvas has something drawn on it", () -> (Boolean) browser.js(
+        "const c = document.getElementById('tp-chart'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        + "for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true; return false;"));
+  }
+
+  @Test
+  void numericHeadersSitOverTheirColumns() {
+    section = "#throughput";
+    String topic = uniqueTopic("dash-align");
+    createTopic(topic, 3);
+    publish(topic, 0, 30, null);
+    browser.waitUntil("the rate table lists the topic", () -> !all("#tp-table tr[data-topic='" + topic + "']").isEmpty());
+    assertEquals(4L, ((Number) browser.js("return document.querySelectorAll('#tp-table tbody tr:first-child td.num').length")).longValue(),
+        "Current rates has four columns of figures");
+    assertEquals(List.of(), misalignedNumericHeaders("#tp-table"), "Current rates: headers right-aligned like their figures");
+
+    type("#topic-filter", topic);
+    browser.waitUntil("the topic is described", () -> "3".equals(text("#topics-table tr[data-topic='" + topic + "'] td.parts")));
+    assertEquals(List.of(), misalignedNumericHeaders("#topics-table"), "Topics: headers right-aligned like their figures");
+  }
+
   // ---- helpers ----
+
+  private static final Set<String> POLLED = Set.of("topics", "stats", "groups");
+
+  /** The page's clock: performance.now(). */
+  private static double now() {
+    return ((Number) browser.js("return performance.now()")).doubleValue();
+  }
+
+  /** What the page has polled (topics, stats, groups) since the given time on its clock. */
+  private static Set<String> polledSince(double at) {
+    List<String> kinds = browser.js("return window.__polls.filter(p => p.at >= arguments[0]).map(p => p.kind)", at);
+    return new HashSet<>(kinds);
+  }
+
+  /**
+   * The columns of a table whose figures are right-aligned (td.num) but whose header text does not end where
+   * the figures end: "header right / figure right" for each, within 2 px being aligned.
+   */
+  private static List<String> misalignedNumericHeaders(String table) {
+    return browser.js("const t = document.querySelector(arguments[0]); const body = t.tBodies[0].rows[0];"
+        + "const right = cell => { const r = document.createRange(); r.selectNodeContents(cell); return r.getBoundingClientRect().right; };"
+        + "const out = []; [...t.tHead.rows[0].cells].forEach((th, i) => { const td = body && body.cells[i];"
+        + "  if (!td || !td.classList.contains('num')) return;"
+        + "  const a = right(th), b = right(td); if (Math.abs(a - b) > 2) out.push(`${th.textContent}: ${a.toFixed(1)} / ${b.toFixed(1)}`); });"
+        + "return body ? out : ['no rows in ' + arguments[0]];", table);
+  }
+
+  /** Commits offsets for a consumer group that has no members, as a consumer that finished would have. */
+  private static void commitOffsets(String group, String topic, Map<Integer, Long> offsets) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", KafkaBrokerExtension.bootstrapServers());
+    p.put("group.id", group);
+    var bytes = new ByteArrayDeserializer();
+    try (var c = new KafkaConsumer<byte[], byte[]>(p, bytes, bytes)) {
+      Map<TopicPartition, OffsetAndMetadata> commit = new java.util.HashMap<>();
+      offsets.forEach((partition, offset) -> commit.put(new TopicPartition(topic, partition), new OffsetAndMetadata(offset)));
+      c.assign(commit.keySet());
+      c.commitSync(commit, Duration.ofSeconds(10));
+    }
+  }
+
 
   private void startTail(String topic, String key, String header) {
     one("#tail-topics").clear();

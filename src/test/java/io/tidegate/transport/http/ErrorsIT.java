@@ -10,13 +10,12 @@ import static io.tidegate.testing.ProblemAssert.assertProblem;
 import io.tidegate.testing.GatewayIT;
 import io.tidegate.testing.Http;
 import io.tidegate.testing.TestGateway;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Flow;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,37 +96,10 @@ class ErrorsIT {
     // No Content-Length: the limit must be enforced as the bytes arrive.
     byte[] chunk = new byte[16 * 1024];
     java.util.Arrays.fill(chunk, (byte) 'x');
-    HttpRequest.BodyPublisher endless = new HttpRequest.BodyPublisher() {
-      @Override
-      public long contentLength() {
-        return -1;
-      }
-
-      @Override
-      public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
-        HttpRequest.BodyPublishers.fromPublisher(sub -> sub.onSubscribe(new Flow.Subscription() {
-          int sent;
-
-          @Override
-          public void request(long n) {
-            for (long i = 0; i < n && sent < 64; i++, sent++) {
-              sub.onNext(ByteBuffer.wrap(chunk));
-            }
-            if (sent >= 64) {
-              sub.onComplete();
-            }
-          }
-
-          @Override
-          public void cancel() {
-            sent = 64;
-          }
-        })).subscribe(s);
-      }
-    };
+    List<Buffer> chunks = java.util.stream.IntStream.range(0, 64).mapToObj(i -> Buffer.buffer(chunk)).toList();
     Http.Response r;
     try {
-      r = Http.post(gw.url("/topics/" + topic), "application/octet-stream", endless);
+      r = Http.postChunked(gw.url("/topics/" + topic), "application/octet-stream", chunks);
     } catch (RuntimeException e) {
       // The gateway may close the connection as soon as it answered 413; then the client sees a reset.
       assertHealthy();

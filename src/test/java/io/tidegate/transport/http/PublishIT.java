@@ -184,8 +184,7 @@ class PublishIT {
     Http.Response text = Http.post(gw.url("/topics/" + topic + "?key=k1"), "text/plain", "hello, kafka");
     assertEquals(200, text.status(), text.body());
     byte[] bytes = {0, 1, 2, (byte) 0xFF, (byte) 0xFE};
-    Http.Response bin = Http.post(gw.url("/topics/" + topic + "?key=k1"), "application/octet-stream",
-        java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes));
+    Http.Response bin = Http.post(gw.url("/topics/" + topic + "?key=k1"), "application/octet-stream", bytes);
     assertEquals(200, bin.status(), bin.body());
     assertEquals(text.json().getJsonArray("results").getJsonObject(0).getInteger("partition"),
         bin.json().getJsonArray("results").getJsonObject(0).getInteger("partition"), "same key, same partition");

@@ -81,6 +81,23 @@ class TopicApiIT {
         Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("value", 1)).status() == 404);
   }
 
+  /**
+   * The describe that answers a create may reach a broker whose metadata has not caught up with the controller
+   * (in a cluster of several, and briefly even in one): the answer is still the 201 with every partition.
+   */
+  @Test
+  void everyCreateAnswers201WithItsPartitionsEvenManyAtOnce() {
+    List<String> names = IntStream.range(0, 40).mapToObj(i -> uniqueTopic("created")).toList();
+    List<Http.Response> answers = names.parallelStream()
+        .map(n -> Http.postJson(gw.url("/topics"), new JsonObject().put("name", n).put("partitions", 3)))
+        .toList();
+    for (int i = 0; i < names.size(); i++) {
+      Http.Response r = answers.get(i);
+      assertEquals(201, r.status(), names.get(i) + ": " + r.body());
+      assertEquals(3, r.json().getJsonArray("partitions").size(), r.body());
+    }
+  }
+
   @Test
   void historyPagesFollowTheQuery() {
     String topic = uniqueTopic("history");

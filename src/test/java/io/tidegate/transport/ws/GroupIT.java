@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -180,7 +181,9 @@ class GroupIT {
           return end.entrySet().stream().allMatch(e -> c.get(e.getKey()) != null && c.get(e.getKey()).offset() == e.getValue());
         });
       }
-      Thread.sleep(300);
+      Awaits.until("every record's commit is answered", Duration.ofSeconds(30), () -> workers.stream()
+          .flatMap(w -> w.committed.stream()).map(c -> c.getInteger("partition") + "@" + c.getLong("offset"))
+          .distinct().count() >= total);
 
       report.run();
       // none lost: every record reached some member
@@ -353,6 +356,49 @@ class GroupIT {
       second.join("limit-" + topic, topic);
       second.close();
     }
+  }
+
+  /**
+   * A member Kafka refuses (here: the group is held by a plain consumer that shares partitions out with the
+   * range assignor only, which the gateway's cooperative members cannot join) fails on its own thread. Its
+   * slot goes back at once, the client is told, and later joins are not refused for want of slots.
+   */
+  @Test
+  void membersKafkaRefusesGiveTheirSlotBackAndTheClientIsTold() {
+    String topic = uniqueTopic("group-refused");
+    createTopic(topic, 2);
+    String held = "range-" + topic;
+    try (TestGateway a = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("maxGroupMembers", 1)));
+        KafkaConsumer<byte[], byte[]> plain = rangeOnlyConsumer(held)) {
+      plain.subscribe(List.of(topic));
+      Awaits.until("the plain consumer holds the group", Duration.ofSeconds(30), () -> {
+        plain.poll(Duration.ofMillis(100));
+        return !plain.assignment().isEmpty();
+      });
+      for (int attempt = 1; attempt <= 3; attempt++) {
+        Worker w = new Worker("refused" + attempt, a);
+        w.ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("id", "j").put("topics", new JsonArray().add(topic))
+            .put("group", held).encode());
+        JsonObject reply = awaitReply(w, "j");
+        assertEquals("error", reply.getString("type"), reply.encode());
+        Awaits.until("the refused member's slot is free again", Duration.ofSeconds(15),
+            () -> a.gateway().registry().get("tidegate.group.members").gauge().value() == 0);
+        assertEquals(409, reply.getInteger("status"), "Kafka refused the member: " + reply.encode());
+        assertTrue(reply.getString("detail").contains(held), reply.encode());
+        w.close();
+      }
+      Worker ok = new Worker("ok", a).join("ok-" + topic, topic);
+      ok.close();
+      Awaits.until("the last member's slot is free", Duration.ofSeconds(15),
+          () -> a.gateway().registry().get("tidegate.group.members").gauge().value() == 0);
+    }
+  }
+
+  private static KafkaConsumer<byte[], byte[]> rangeOnlyConsumer(String group) {
+    return new KafkaConsumer<>(Map.of("bootstrap.servers", io.tidegate.testing.KafkaBrokerExtension.bootstrapServers(),
+        "group.id", group, "partition.assignment.strategy", org.apache.kafka.clients.consumer.RangeAssignor.class.getName()),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer());
   }
 
   private static String commit(String id, String topic, int partition, long offset) {

@@ -142,12 +142,14 @@ class WebSocketIT {
         }
       });
       publisher.start();
-      Thread.sleep(300);
+      live.awaitRecords(500); // the feed is running ahead with new records
       past.send(subscribe("e", topic, "earliest"));
       past.awaitType("subscribed", "e");
       publisher.join();
       past.awaitRecords(published.get());
-      Thread.sleep(300);
+      // a negative check: a duplicate at the very end would come right behind the last record
+      Awaits.stays("the client has " + published.get() + " records, no more", Duration.ofMillis(300),
+          () -> past.recordCount() == published.get());
       assertExactlyOnceInOrder(past.records(), published.get());
     } finally {
       run.set(false);
