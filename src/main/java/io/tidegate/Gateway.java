@@ -1,6 +1,7 @@
 package io.tidegate;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tidegate.auth.AuthPolicy;
 import io.tidegate.config.TidegateConfig;
 import io.tidegate.kafka.AdminLane;
 import io.tidegate.kafka.GroupService;
@@ -105,8 +106,9 @@ public final class Gateway {
     int wanted = config.http().port();
     port = wanted != 0 ? wanted : freePort();
     ConnectionLimit connections = new ConnectionLimit(config.limits().maxConnections(), metrics.registry());
+    AuthPolicy auth = AuthPolicy.create(vertx, config.auth(), metrics.registry());
     return vertx.deployVerticle(() -> new HttpVerticle(config, port, rest, streams, publishing, health, metrics,
-            connections),
+            connections, auth),
             new DeploymentOptions().setInstances(instances))
         .<Void>map(id -> {
           deployments.add(id);

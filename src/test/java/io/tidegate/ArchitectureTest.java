@@ -35,6 +35,7 @@ class ArchitectureTest {
     layeredArchitecture().consideringOnlyDependenciesInAnyPackage("io.tidegate..")
         .layer("Wiring").definedBy("io.tidegate")
         .layer("Transport").definedBy("io.tidegate.transport..")
+        .layer("Auth").definedBy("io.tidegate.auth..")
         .layer("Stream").definedBy("io.tidegate.stream..")
         .layer("Publish").definedBy("io.tidegate.publish..")
         .layer("Kafka").definedBy("io.tidegate.kafka..")
@@ -45,13 +46,14 @@ class ArchitectureTest {
         .layer("Error").definedBy("io.tidegate.error..")
         .whereLayer("Wiring").mayNotBeAccessedByAnyLayer()
         .whereLayer("Transport").mayOnlyBeAccessedByLayers("Wiring")
+        .whereLayer("Auth").mayOnlyBeAccessedByLayers("Transport", "Wiring")
         .whereLayer("Stream").mayOnlyBeAccessedByLayers("Transport", "Wiring")
         .whereLayer("Publish").mayOnlyBeAccessedByLayers("Transport", "Wiring")
         .whereLayer("Kafka").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Ops", "Wiring")
         .whereLayer("Codec").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Wiring")
         .whereLayer("Ops").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Wiring")
         .whereLayer("Embedded").mayOnlyBeAccessedByLayers("Wiring")
-        .whereLayer("Config").mayOnlyBeAccessedByLayers("Wiring", "Transport", "Stream", "Publish", "Kafka", "Ops")
+        .whereLayer("Config").mayOnlyBeAccessedByLayers("Wiring", "Transport", "Auth", "Stream", "Publish", "Kafka", "Ops")
         .check(main);
   }
 

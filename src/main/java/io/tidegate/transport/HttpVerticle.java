@@ -1,6 +1,11 @@
 package io.tidegate.transport;
 
+import io.tidegate.auth.AuthPolicy;
+import io.tidegate.error.Problems;
 import io.tidegate.config.TidegateConfig;
+import io.tidegate.transport.http.Guards;
+import io.tidegate.transport.http.IdentityHandler;
+import io.tidegate.transport.http.OriginGuard;
 import io.tidegate.ops.KafkaHealth;
 import io.tidegate.ops.Metrics;
 import io.tidegate.publish.PublishService;
@@ -34,13 +39,14 @@ public final class HttpVerticle extends VerticleBase {
   private final KafkaHealth health;
   private final Metrics metrics;
   private final ConnectionLimit connections;
+  private final AuthPolicy auth;
   private HttpServer server;
   private WsEndpoint ws;
   private SseEndpoint sse;
 
   /** @param port the port to bind; 0 picks a free one (then deploy further instances with the port it got) */
   public HttpVerticle(TidegateConfig config, int port, RestEndpoints rest, Streams streams, PublishService publishing,
-      KafkaHealth health, Metrics metrics, ConnectionLimit connections) {
+      KafkaHealth health, Metrics metrics, ConnectionLimit connections, AuthPolicy auth) {
     this.config = config;
     this.port = port;
     this.rest = rest;
@@ -49,6 +55,7 @@ public final class HttpVerticle extends VerticleBase {
     this.health = health;
     this.metrics = metrics;
     this.connections = connections;
+    this.auth = auth;
   }
 
   @Override
@@ -124,6 +131,36 @@ public final class HttpVerticle extends VerticleBase {
     var topics = rest.topics();
     var groups = rest.groups();
 
+    // Identity and origin first, the same for every transport: other sites' pages are refused, allowed ones get
+    // CORS; then the caller's token is verified once (the static dashboard, health and metrics need none).
+    OriginGuard origins = new OriginGuard(cfg.http().allowedOrigins());
+    router.route().handler(origins);
+    var cors = origins.cors();
+    if (cors != null) {
+      // only for allowed origins: vertx-web's CorsHandler refuses every other origin, the page's own included
+      router.route().handler(ctx -> {
+        String origin = ctx.request().getHeader("Origin");
+        if (origin != null && origins.allowed(origin)) {
+          cors.handle(ctx);
+        } else {
+          ctx.next();
+        }
+      });
+    }
+    IdentityHandler identity = new IdentityHandler(auth);
+    for (String path : new String[] {"/topics", "/topics/*", "/groups", "/me", "/ws", "/events", "/stats"}) {
+      router.route(path).handler(identity);
+    }
+    // Permissions are checked before any body is read (a route of their own: vertx-web reads bodies first)
+    Guards may = new Guards(auth);
+    router.post("/topics/:topic/records").handler(may.publish());
+    router.post("/topics/:topic").handler(may.publish());
+    get(router, "/topics/:topic/records").handler(may.subscribe());
+    get(router, "/topics/:topic").handler(may.use());
+    router.delete("/topics/:topic").handler(may.admin());
+    router.post("/topics").handler(may.admin());
+    get(router, "/groups").handler(may.admin());
+
     router.post("/topics/:topic/records").consumes("application/json").handler(body).handler(publish::publishJson);
     get(router, "/topics/:topic/records").handler(topics::records);
     router.post("/topics/:topic").consumes("text/plain").consumes("application/octet-stream")
@@ -133,6 +170,7 @@ public final class HttpVerticle extends VerticleBase {
     get(router, "/topics").handler(topics::list);
     router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
     get(router, "/groups").handler(groups::list);
+    get(router, "/me").handler(ctx -> Problems.json(ctx, 200, IdentityHandler.identity(ctx).toJson()));
     Fanout fanout = streams.fanoutFor(context);
     ws = new WsEndpoint(new StreamContext(context, fanout, streams, streams.wsSessions()), publishing,
         cfg.publish().timeout());

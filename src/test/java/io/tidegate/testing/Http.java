@@ -59,8 +59,8 @@ public final class Http {
     return send(request(HttpMethod.GET, url, headers), null);
   }
 
-  public static Response delete(String url) {
-    return send(request(HttpMethod.DELETE, url), null);
+  public static Response delete(String url, String... headers) {
+    return send(request(HttpMethod.DELETE, url, headers), null);
   }
 
   public static Response postJson(String url, Object json, String... headers) {
@@ -146,8 +146,8 @@ public final class Http {
   }
 
   /** A request with no body and any method, e.g. PATCH. */
-  public static Response method(String url, String method) {
-    return send(request(HttpMethod.valueOf(method), url), null);
+  public static Response method(String url, String method, String... headers) {
+    return send(request(HttpMethod.valueOf(method), url, headers), null);
   }
 
   private static HttpRequest<Buffer> request(HttpMethod method, String url, String... headers) {

@@ -10,8 +10,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Establishes who is calling before any route runs: the token from {@code Authorization: Bearer} or
  * {@code ?access_token=} (for EventSource and browsers' WebSocket, which cannot set headers), verified by the
- * one {@link AuthPolicy}. Routes read the result with {@link #identity(RoutingContext)}. A WebSocket handshake
- * without a token passes through: the socket may still send an {@code auth} frame.
+ * one {@link AuthPolicy}. Routes read the result with {@link #identity(RoutingContext)}. WebSocket handshakes
+ * and SSE requests are authenticated here too, before the upgrade or the stream starts.
  */
 public final class IdentityHandler implements Handler<RoutingContext> {
   private static final String KEY = "tidegate.identity";
@@ -25,10 +25,6 @@ public final class IdentityHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String token = token(ctx.request());
-    if (token == null && policy.required() && "/ws".equals(ctx.normalizedPath())) {
-      ctx.next(); // the first frame may carry the token
-      return;
-    }
     policy.identify(token).onComplete(ar -> {
       if (ar.failed()) {
         Problems.send(ctx, ar.cause());
@@ -43,11 +39,6 @@ public final class IdentityHandler implements Handler<RoutingContext> {
   public static Identity identity(RoutingContext ctx) {
     Identity id = ctx.get(KEY);
     return id == null ? Identity.ANONYMOUS : id;
-  }
-
-  /** Whether a token was verified for this request (a WebSocket without one must authenticate with a frame). */
-  public static boolean identified(RoutingContext ctx) {
-    return ctx.get(KEY) != null;
   }
 
   /** The bearer token of the request, from its header or its {@code access_token} parameter; null if none. */

@@ -35,9 +35,12 @@ public final class TopicEndpoint {
   }
 
   public void list(RoutingContext ctx) {
-    // Kafka leaves out its own internal topics; names a user gave the '__' prefix are never served either
+    // Kafka leaves out its own internal topics; names a user gave the '__' prefix are never served either; and
+    // a caller sees only the topics it may read or write
+    var may = IdentityHandler.identity(ctx).permissions();
     topics.list()
-        .map(list -> JsonBody.topics(list.stream().filter(t -> !TopicNames.isInternal(t.name())).toList()))
+        .map(list -> JsonBody.topics(list.stream().filter(t -> !TopicNames.isInternal(t.name()))
+            .filter(t -> may.maySubscribe(t.name()) || may.mayPublish(t.name())).toList()))
         .onSuccess(body -> Problems.json(ctx, 200, body)).onFailure(e -> Problems.send(ctx, e));
   }
 
