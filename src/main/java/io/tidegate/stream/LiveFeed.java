@@ -1,7 +1,5 @@
 package io.tidegate.stream;
 
-import io.tidegate.kafka.KafkaClients;
-
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tidegate.codec.RecordEncoder;
@@ -21,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -53,11 +51,14 @@ public final class LiveFeed implements AutoCloseable {
      * yielding its event loop between them), and the feed polls again only when every sink has.
      */
     void records(List<FeedRecord> batch, Runnable taken);
+
+    /** Delivery of the partition on this loop jumps from {@code requested} to {@code offset}. */
+    default void partitionReset(TopicPartition tp, long requested, long offset) {}
   }
 
   private record Registered(Context context, Sink sink) {}
 
-  private final KafkaClients clients;
+  private final java.util.function.Supplier<Consumer<byte[], byte[]>> consumers;
   private final List<Registered> sinks = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> wanted = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Runnable> changes = new ConcurrentLinkedQueue<>();
@@ -73,10 +74,10 @@ public final class LiveFeed implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean consuming;
   private Thread thread;
-  private KafkaConsumer<byte[], byte[]> consumer;
+  private Consumer<byte[], byte[]> consumer;
 
-  public LiveFeed(KafkaClients clients, MeterRegistry registry) {
-    this.clients = clients;
+  public LiveFeed(java.util.function.Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry) {
+    this.consumers = consumers;
     Gauge.builder("tidegate.feed.consumers", this, f -> f.consuming ? 1 : 0)
         .description("Kafka consumers the live feed holds (one per gateway while any topic is wanted)").register(registry);
     Gauge.builder("tidegate.feed.topics", wanted, Map::size)
@@ -154,11 +155,16 @@ public final class LiveFeed implements AutoCloseable {
     }
     if (change) {
       pausesChanged = true;
-      KafkaConsumer<byte[], byte[]> c = consumer;
+      Consumer<byte[], byte[]> c = consumer;
       if (c != null) {
         c.wakeup();
       }
     }
+  }
+
+  /** Whether the feed reads what it is asked to read. */
+  public boolean isUp() {
+    return true;
   }
 
   /** Partitions currently paused because all their subscribers are congested. */
@@ -173,7 +179,7 @@ public final class LiveFeed implements AutoCloseable {
 
   private void changed() {
     changes.add(() -> { });
-    KafkaConsumer<byte[], byte[]> c = consumer;
+    Consumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
     }
@@ -193,7 +199,7 @@ public final class LiveFeed implements AutoCloseable {
           continue;
         }
         if (consumer == null) {
-          consumer = clients.feedConsumer();
+          consumer = consumers.get();
           consuming = true;
           nextMetadataCheck = 0;
         }
@@ -363,7 +369,7 @@ public final class LiveFeed implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
+    Consumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
     }
