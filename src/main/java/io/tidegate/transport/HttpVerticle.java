@@ -132,7 +132,9 @@ public final class HttpVerticle extends VerticleBase {
         .register("event-loop", p -> p.complete(Status.OK()));
     HealthCheckHandler ready = HealthCheckHandler.create(vertx)
         .register("kafka", p -> p.complete(health.isUp()
-            ? Status.OK(health.status()) : Status.KO(health.status())));
+            ? Status.OK(health.status()) : Status.KO(health.status())))
+        .register("feed", p -> p.complete(streams.feed().isUp()
+            ? Status.OK(streams.feed().status()) : Status.KO(streams.feed().status())));
     router.get("/health/live").handler(live);
     router.get("/health/ready").handler(ready);
     router.get("/health").handler(ready);
