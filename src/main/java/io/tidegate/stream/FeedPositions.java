@@ -28,6 +28,8 @@ import org.apache.kafka.common.errors.WakeupException;
  */
 final class FeedPositions {
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
+  /** Short: while one partition's start cannot be had (its leader is down), the others wait for this at most. */
+  private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(2);
 
   /** What the feed tells its sinks. */
   interface Listener {
@@ -133,7 +135,7 @@ final class FeedPositions {
         consumer.seek(tp, offset);
       }
     });
-    return resolve(consumer, METADATA_TIMEOUT, listener) && complete;
+    return resolve(consumer, POSITION_TIMEOUT, listener) && complete;
   }
 
   /** Positions the pending partitions; those whose start cannot be had in time stay pending. */
