@@ -168,24 +168,34 @@ final class FeedDispatch implements FeedPositions.Listener {
         }
         continue;
       }
-      if (t.stalled) {
-        t.stalled = false;
-        Map<TopicPartition, long[]> missed = new HashMap<>(t.missed);
-        t.missed.clear();
-        LOG.info("An event loop caught up with the live feed; it missed {} partition(s)", missed.size());
-        resets.increment(missed.size());
-        t.context.runOnContext(v -> missed.forEach((tp, range) -> {
-          try {
-            t.sink.partitionReset(tp, range[0], range[1]);
-          } catch (RuntimeException e) {
-            sinkFailed(e);
-          }
-        }));
-      }
+      caughtUp(t);
       hand(t, batch);
       handed.add(t);
     }
     await(handed, running, alive);
+  }
+
+  /** Sinks that were stalled and have taken their batch since hear what they missed now, not at the next batch. */
+  void catchUp() {
+    targets.forEach(this::caughtUp);
+  }
+
+  private void caughtUp(Target t) {
+    if (!t.stalled || t.holding) {
+      return;
+    }
+    t.stalled = false;
+    Map<TopicPartition, long[]> missed = new HashMap<>(t.missed);
+    t.missed.clear();
+    LOG.info("An event loop caught up with the live feed; it missed {} partition(s)", missed.size());
+    resets.increment(missed.size());
+    t.context.runOnContext(v -> missed.forEach((tp, range) -> {
+      try {
+        t.sink.partitionReset(tp, range[0], range[1]);
+      } catch (RuntimeException e) {
+        sinkFailed(e);
+      }
+    }));
   }
 
   private void hand(Target t, List<FeedRecord> batch) {

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -58,13 +57,15 @@ public final class LiveFeed implements AutoCloseable {
   private final FeedPositions positions;
   private final FeedDispatch dispatch;
   private final FeedHealth health;
-  private final Map<String, AtomicInteger> wanted = new ConcurrentHashMap<>();
+  private final Map<String, Integer> wanted = new ConcurrentHashMap<>();
   private final AtomicBoolean changes = new AtomicBoolean();
   private final FeedPauses pauses;
   private volatile boolean running = true;
   private volatile Consumer<byte[], byte[]> consumer;
   private Thread thread;
   private long reassignDue;
+  /** The last reassignment had every wanted topic's metadata and every partition's start. */
+  private boolean complete;
   private final Object sleeper = new Object();
 
   public LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry) {
@@ -99,26 +100,14 @@ public final class LiveFeed implements AutoCloseable {
 
   /** One more subscriber wants the topic; the first one makes the feed read it. */
   public void want(String topic) {
-    boolean first;
-    synchronized (wanted) {
-      first = wanted.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet() == 1;
-    }
-    if (first) {
+    if (wanted.merge(topic, 1, Integer::sum) == 1) {
       changed();
     }
   }
 
   /** One subscriber less; the last one stops the reading. */
   public void unwant(String topic) {
-    boolean last = false;
-    synchronized (wanted) {
-      AtomicInteger n = wanted.get(topic);
-      if (n != null && n.decrementAndGet() <= 0) {
-        wanted.remove(topic);
-        last = true;
-      }
-    }
-    if (last) {
+    if (wanted.computeIfPresent(topic, (t, n) -> n > 1 ? n - 1 : null) == null) {
       changed();
     }
   }
@@ -208,16 +197,19 @@ public final class LiveFeed implements AutoCloseable {
     long now = System.currentTimeMillis();
     if (changed || now >= reassignDue) {
       reassignDue = now; // due until one completes, whatever interrupts it
-      boolean complete = positions.reassign(consumer, Set.copyOf(wanted.keySet()), dispatch);
+      complete = positions.reassign(consumer, Set.copyOf(wanted.keySet()), dispatch);
       reassignDue = now + (complete ? METADATA_CHECK_MS : RETRY_MS);
       pauses.changed();
     }
     if (positions.assigned().isEmpty()) {
-      health.alive();
+      if (complete) {
+        health.alive(); // the wanted topics have no partitions (yet): nothing to read
+      }
       sleep(50);
       return;
     }
     pauses.apply(consumer, positions.assigned(), positions.pending());
+    dispatch.catchUp();
     ConsumerRecords<byte[], byte[]> polled;
     try {
       polled = consumer.poll(Duration.ofMillis(200));
