@@ -33,6 +33,7 @@ final class FeedHealth {
   private final Map<String, Counter> failures = new ConcurrentHashMap<>();
   private volatile long progressAt = System.nanoTime();
   private volatile int failuresInARow;
+  /** The last failure's cause and kind, e.g. {@code metadata: TimeoutException}; its message goes to the log only. */
   private volatile String lastError;
   private volatile Throwable dead;
   private volatile long lag;
@@ -106,14 +107,14 @@ final class FeedHealth {
   /** Counts a failure by cause; returns how many cycles in a row failed. */
   int failed(String cause, RuntimeException e) {
     failure(cause).increment();
-    lastError = e.toString();
+    lastError = cause;
     return ++failuresInARow;
   }
 
   /** A failure that leaves the rest of the feed reading (one topic's metadata, one partition's start). */
   void partial(String cause, RuntimeException e) {
     failure(cause).increment();
-    lastError = e.toString();
+    lastError = cause + ": " + e.getClass().getSimpleName();
     LOG.warn("The live feed could not get the {} it needs: {}; retrying", cause, e.toString());
   }
 
