@@ -236,6 +236,17 @@ public abstract class StreamClient {
     }
   }
 
+  /** The live feed's delivery of the partition jumps ahead to {@code offset}: a subscription riding it hears a reset. */
+  void partitionReset(TopicPartition tp, long offset) {
+    Subscription s = subs.get(tp.topic());
+    Long next = s == null || s.catchUp != null || closed ? null : s.next.get(tp.partition());
+    if (next != null && next != offset) {
+      s.next.put(tp.partition(), offset);
+      event(new JsonObject().put("type", "reset").put("id", s.id).put("topic", s.topic).put("partition", tp.partition())
+          .put("requested", next).put("offset", offset));
+    }
+  }
+
   /** The live feed's records of one topic, in order; each frame is the shared, already encoded one. */
   void deliverLive(List<FeedRecord> records) {
     Subscription s = subs.get(records.get(0).topic());

@@ -42,7 +42,7 @@ public record Streams(
     Gauge.builder("tidegate.group.members", members, g -> config.maxGroupMembers() - g.availablePermits())
         .description("WebSocket clients that are Kafka consumer-group members (one consumer each)")
         .register(registry);
-    return new Streams(config, new LiveFeed(clients, registry), topics, clients,
+    return new Streams(config, new LiveFeed(clients::feedConsumer, registry), topics, clients,
         vertx.createSharedWorkerExecutor("tidegate-catchup", 4), new Semaphore(config.maxCatchUps()), members, ws, sse,
         Counter.builder("tidegate.ws.closed.slow")
             .description("Sockets and SSE streams closed for exceeding their budget").register(registry),

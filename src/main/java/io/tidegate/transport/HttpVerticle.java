@@ -145,7 +145,9 @@ public final class HttpVerticle extends VerticleBase {
         .register("event-loop", p -> p.complete(Status.OK()));
     HealthCheckHandler ready = HealthCheckHandler.create(vertx)
         .register("kafka", p -> p.complete(health.isUp()
-            ? Status.OK(health.status()) : Status.KO(health.status())));
+            ? Status.OK(health.status()) : Status.KO(health.status())))
+        .register("feed", p -> p.complete(streams.feed().isUp()
+            ? Status.OK(streams.feed().status()) : Status.KO(streams.feed().status())));
     get(router, "/health/live").handler(live);
     get(router, "/health/ready").handler(ready);
     get(router, "/health").handler(ready);
