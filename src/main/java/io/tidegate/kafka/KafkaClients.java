@@ -54,6 +54,16 @@ public final class KafkaClients {
     return grouplessConsumer("tidegate-history", Map.of());
   }
 
+  /**
+   * A catch-up read's consumer: like the history consumer, but a position the log no longer holds fails the
+   * poll ({@code auto.offset.reset=none}) instead of skipping silently, so the reader can announce the gap.
+   */
+  public KafkaConsumer<byte[], byte[]> catchUpConsumer() {
+    Map<String, Object> p = new HashMap<>(config.consumer());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+    return grouplessConsumer("tidegate-catchup", Map.of(), p);
+  }
+
   /** The live feed's consumer: manual assignment, no group, no commits; short fetch waits for low latency. */
   public KafkaConsumer<byte[], byte[]> feedConsumer() {
     return grouplessConsumer("tidegate-feed", Map.of(
@@ -89,8 +99,13 @@ public final class KafkaClients {
   private static final java.util.concurrent.atomic.AtomicLong MEMBERS = new java.util.concurrent.atomic.AtomicLong();
 
   private KafkaConsumer<byte[], byte[]> grouplessConsumer(String clientId, Map<String, Object> defaults) {
+    return grouplessConsumer(clientId, defaults, new HashMap<>(config.consumer()));
+  }
+
+  private KafkaConsumer<byte[], byte[]> grouplessConsumer(String clientId, Map<String, Object> defaults,
+      Map<String, ?> settings) {
     Map<String, Object> p = new HashMap<>(defaults);
-    p.putAll(config.consumer());
+    p.putAll(settings);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

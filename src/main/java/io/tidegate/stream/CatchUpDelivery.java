@@ -1,6 +1,7 @@
 package io.tidegate.stream;
 
 import io.tidegate.error.ErrorMapper;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -85,7 +86,13 @@ final class CatchUpDelivery {
         client.drop(s.topic);
         return;
       }
-      deliver(s, reader, ar.result(), 0);
+      for (CatchUpReader.Jump j : ar.result().jumps()) {
+        // retention removed what the client had not read yet: say where delivery resumes
+        s.next.put(j.partition(), j.offset());
+        client.event(new JsonObject().put("type", "reset").put("id", s.id).put("topic", s.topic)
+            .put("partition", j.partition()).put("requested", j.requested()).put("offset", j.offset()));
+      }
+      deliver(s, reader, ar.result().records(), 0);
     });
   }
 

@@ -145,6 +145,51 @@ class WsSubscribeIT {
     awaitNothingHeld();
   }
 
+  /**
+   * Retention removes records a catch-up has not read yet: the jump is announced with a {@code reset} (never
+   * skipped silently), and delivery goes on from the log's new start.
+   */
+  @Test
+  void aCatchUpThatRetentionOvertakesAnnouncesTheJumpAndGoesOn() throws Exception {
+    String topic = uniqueTopic("retention");
+    createTopic(topic, 1);
+    String pad = "r".repeat(4000);
+    for (int batch = 0; batch < 20; batch++) {
+      JsonArray records = new JsonArray();
+      for (int i = 0; i < 200; i++) {
+        records.add(new JsonObject().put("value", new JsonObject().put("n", batch * 200 + i).put("pad", pad)));
+      }
+      assertEquals(200, Http.postJson(gw.url("/topics/" + topic + "/records"), new JsonObject().put("records", records)).status());
+    }
+    try (WsClient c = WsClient.connect(clients, gw, 2 * 1024 * 1024, 4096)) {
+      c.send(subscribe("r", "earliest", topic));
+      c.socket().pause();
+      Awaits.until("the catch-up started", () -> gw.gauge("tidegate.stream.catchups") == 1);
+      try (org.apache.kafka.clients.admin.Admin admin = io.tidegate.testing.KafkaTestClients.admin()) {
+        admin.deleteRecords(java.util.Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+            org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(3000))).all().get();
+      }
+      c.socket().resume();
+      c.awaitType("subscribed", "r");
+      JsonObject reset = c.awaitType("reset", "r");
+      assertEquals(3000L, reset.getLong("offset"), reset.encode());
+      long requested = reset.getLong("requested");
+      Awaits.until("the records after the new start arrive",
+          () -> c.records().stream().anyMatch(r -> r.getLong("offset") == 3999L));
+      List<Long> offsets = c.records().stream().map(r -> r.getLong("offset")).toList();
+      List<Long> expected = new java.util.ArrayList<>();
+      for (long o = 0; o < requested; o++) {
+        expected.add(o);
+      }
+      for (long o = 3000; o < 4000; o++) {
+        expected.add(o);
+      }
+      assertEquals(expected, offsets, "everything before the announced jump, then everything after it");
+      assertNull(c.closeCode());
+    }
+    awaitNothingHeld();
+  }
+
   @Test
   void negativeTimestampsAreRefused() {
     String topic = uniqueTopic("neg");
