@@ -47,9 +47,18 @@ public final class RecordParser {
 
   /** Parses a body; never returns an empty list. JSON is UTF-8 (RFC 8259 8.1): UTF-16/32, which Jackson would guess, is 415. */
   public static List<PublishRecord> parse(byte[] body) {
+    return parse(body, java.util.Set.of());
+  }
+
+  /**
+   * Parses a message that carries one record beside fields of its own (a WebSocket {@code publish} frame):
+   * the top-level fields named in {@code envelope} are skipped, the rest is read as a record, its value kept
+   * as the exact bytes sent.
+   */
+  public static List<PublishRecord> parse(byte[] body, java.util.Set<String> envelope) {
     requireUtf8(body);
     try (JsonParser p = JSON.createParser(body)) {
-      return new Pass(p, body).top();
+      return new Pass(p, body, envelope).top();
     } catch (StreamConstraintsException e) {
       // too deep (or too long a number or name): Jackson gives no location for these
       throw ApiError.malformedJson("the body is not accepted: it nests deeper than " + MAX_DEPTH
@@ -69,11 +78,13 @@ public final class RecordParser {
   private static final class Pass {
     private final JsonParser p;
     private final byte[] body;
+    private final java.util.Set<String> envelope;
     private ApiError firstInvalid;
 
-    Pass(JsonParser p, byte[] body) {
+    Pass(JsonParser p, byte[] body, java.util.Set<String> envelope) {
       this.p = p;
       this.body = body;
+      this.envelope = envelope;
     }
 
     List<PublishRecord> top() throws IOException {
@@ -90,7 +101,9 @@ public final class RecordParser {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         p.nextToken();
-        if (name.equals("records")) {
+        if (envelope.contains(name)) {
+          p.skipChildren();
+        } else if (name.equals("records")) {
           if (batch != null) {
             invalid(ApiError.unprocessable("'records' appears twice"));
           }

@@ -69,6 +69,14 @@ public final class KafkaClients {
   }
 
   /**
+   * A catch-up read's consumer: like the history consumer, but a position the log no longer holds fails the
+   * poll ({@code auto.offset.reset=none}) instead of skipping silently, so the reader can announce the gap.
+   */
+  public KafkaConsumer<byte[], byte[]> catchUpConsumer() {
+    return grouplessConsumer("tidegate-catchup", Map.of(), Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"));
+  }
+
+  /**
    * The live feed's consumer: manual assignment, no group, no commits; short fetch waits for low latency.
    * {@code auto.offset.reset} is {@code none}, whatever the configuration says: a position the log no longer
    * holds must fail the poll, so that the feed announces the gap instead of skipping it silently.

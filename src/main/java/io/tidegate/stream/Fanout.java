@@ -12,7 +12,8 @@ import org.apache.kafka.common.TopicPartition;
  * will deliver here for each partition. Runs only on its event loop, so it needs no locks.
  */
 public final class Fanout implements LiveFeed.Sink {
-  private static final int WRITES_PER_SLICE = 8192;
+  /** About a millisecond or two of writes: a busy machine stretches a slice, so it must be short. */
+  private static final int WRITES_PER_SLICE = 1024;
   /** Frames per socket per pass: the most Netty's flush consolidation holds back (see WsEndpoint). */
   private static final int FRAMES_PER_PASS = 16;
 

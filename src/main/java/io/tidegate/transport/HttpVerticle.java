@@ -65,7 +65,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(cfg.ws().maxFrameBytes())
         .setPerMessageWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
         .setPerFrameWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
-        .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
+        .setIdleTimeout(cfg.http().idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server
         .connectionHandler(connections::opened)
         .invalidRequestHandler(HttpErrors::invalidRequest)
