@@ -31,20 +31,6 @@ public final class RecordParser {
 
   private RecordParser() {}
 
-  /** UTF-16/32 JSON has a zero byte among its first four, or a UTF-16 byte order mark; UTF-8 JSON never does. */
-  public static void requireUtf8(byte[] body) {
-    int n = Math.min(4, body.length);
-    boolean bom16 = n >= 2 && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
-        || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE));
-    boolean zero = false;
-    for (int i = 0; i < n; i++) {
-      zero |= body[i] == 0;
-    }
-    if (bom16 || zero) {
-      throw ApiError.unsupportedMediaType("JSON bodies must be encoded as UTF-8 (this one looks like UTF-16 or UTF-32)");
-    }
-  }
-
   /** Parses a body; never returns an empty list. JSON is UTF-8 (RFC 8259 8.1): UTF-16/32, which Jackson would guess, is 415. */
   public static List<PublishRecord> parse(byte[] body) {
     return parse(body, java.util.Set.of());
@@ -56,7 +42,7 @@ public final class RecordParser {
    * as the exact bytes sent.
    */
   public static List<PublishRecord> parse(byte[] body, java.util.Set<String> envelope) {
-    requireUtf8(body);
+    Utf8.requireJsonUtf8(body);
     try (JsonParser p = JSON.createParser(body)) {
       return new Pass(p, body, envelope).top();
     } catch (StreamConstraintsException e) {

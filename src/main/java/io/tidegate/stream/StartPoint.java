@@ -15,7 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Where a subscription that starts in the past starts on every partition: {@code "earliest"},
- * {@code {"timestamp":ms}}, {@code {"offsets":{...}}} or a {@link StreamClient.Resume} (an SSE cursor), looked up in
+ * {@code {"timestamp":ms}}, {@code {"offsets":{...}}} or a {@link Resume} (an SSE cursor), looked up in
  * Kafka and kept within what the log holds. {@code "latest"} needs no look-up: it rides the live feed.
  */
 final class StartPoint {
@@ -29,7 +29,7 @@ final class StartPoint {
 
   /** Refuses a {@code from} that is not one of the forms, before anything is claimed or looked up. */
   static void validate(Object from) {
-    if ("latest".equals(from) || "earliest".equals(from) || from instanceof StreamClient.Resume) {
+    if ("latest".equals(from) || "earliest".equals(from) || from instanceof Resume) {
       return;
     }
     if (from instanceof JsonObject f && f.size() == 1 && f.getValue("timestamp") instanceof Number ts) {
@@ -69,7 +69,7 @@ final class StartPoint {
             return out;
           }));
     }
-    if (from instanceof StreamClient.Resume r) {
+    if (from instanceof Resume r) {
       for (int p : r.offsets().keySet()) {
         if (p >= partitions) {
           return Future.failedFuture(ApiError.badRequest("topic '" + topic + "' has no partition " + p));

@@ -55,9 +55,6 @@ public abstract class StreamClient {
     });
   }
 
-  /** Where a resume starts: a cursor's positions; partitions it does not name were not read yet, so start at their beginning. */
-  public record Resume(Map<Integer, Long> offsets) {}
-
   // ---- what the transport provides ----
 
   /** Writes bytes; the future completes once they are written (or the connection closed). */
@@ -156,12 +153,11 @@ public abstract class StreamClient {
     }
   }
 
-  /** The live feed's delivery of the partition jumps ahead to {@code offset}: a subscription riding it hears a reset. */
+  /** The feed's delivery of the partition jumps ahead to {@code offset}: a subscription riding it hears a reset. */
   void partitionReset(TopicPartition tp, long offset) {
     Subscription s = subs.get(tp.topic());
-    Long next = s == null || s.catchUp != null || s.behind || closed ? null : s.next.get(tp.partition());
+    Long next = s == null || s.catchUp != null || s.behind || closed ? null : s.next.put(tp.partition(), offset);
     if (next != null && next != offset) {
-      s.next.put(tp.partition(), offset);
       event(new JsonObject().put("type", "reset").put("id", s.id).put("topic", s.topic).put("partition", tp.partition())
           .put("requested", next).put("offset", offset));
     }
@@ -290,10 +286,7 @@ public abstract class StreamClient {
       return;
     }
     cleanedUp = true;
-    if (stallTimer >= 0) {
-      c.context().owner().cancelTimer(stallTimer);
-      stallTimer = -1;
-    }
+    c.context().owner().cancelTimer(stallTimer); // -1 when none is set: nothing to cancel
     budget.clear();
     onClose.run();
     for (String topic : new ArrayList<>(subs.keySet())) {

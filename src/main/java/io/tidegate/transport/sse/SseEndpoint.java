@@ -73,8 +73,9 @@ public final class SseEndpoint {
 
     List<Future<Void>> lookups = new ArrayList<>();
     Map<String, Integer> partitions = new HashMap<>();
+    var lookup = context.topics().batch(topics);
     for (String topic : topics) {
-      lookups.add(context.topics().lookup(topic).map(info -> {
+      lookups.add(lookup.apply(topic).map(info -> {
         partitions.put(topic, info.partitions());
         return null;
       }));

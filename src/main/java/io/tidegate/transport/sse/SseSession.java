@@ -1,5 +1,6 @@
 package io.tidegate.transport.sse;
 
+import io.tidegate.stream.Resume;
 import io.tidegate.stream.StreamClient;
 import io.tidegate.transport.wire.Wire;
 import io.tidegate.stream.StreamContext;

@@ -43,7 +43,7 @@ final class WsSession extends StreamClient {
     this.ws = ws;
     this.publisher = publisher;
     this.groups = new GroupMemberships(context.context(), context.groupMembers(), context.groupCommits(),
-        context.clients()::groupConsumer, context.topics()::lookup, POSITION_TIMEOUT_MS, new GroupClient());
+        context.clients()::groupConsumer, context.topics()::batch, POSITION_TIMEOUT_MS, new GroupClient());
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, ApiError.badRequest("frames are JSON text, one object per frame")));
     ws.pongHandler(b -> answered = true);
@@ -127,7 +127,8 @@ final class WsSession extends StreamClient {
     }
     RecordFilter filter = RecordFilter.parse(msg.getValue("filter"));
     Object from = msg.getValue("from", "latest");
-    subscribe(id, topics, filter, t -> from, t -> c.topics().lookup(t).map(info -> info.partitions()))
+    var lookup = c.topics().batch(topics);
+    subscribe(id, topics, filter, t -> from, t -> lookup.apply(t).map(info -> info.partitions()))
         .onComplete(ar -> {
           if (ar.failed()) {
             error(id, ErrorMapper.toApiError(ar.cause()));
