@@ -31,25 +31,20 @@ public final class RecordParser {
 
   private RecordParser() {}
 
-  /** UTF-16/32 JSON has a zero byte among its first four, or a UTF-16 byte order mark; UTF-8 JSON never does. */
-  public static void requireUtf8(byte[] body) {
-    int n = Math.min(4, body.length);
-    boolean bom16 = n >= 2 && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
-        || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE));
-    boolean zero = false;
-    for (int i = 0; i < n; i++) {
-      zero |= body[i] == 0;
-    }
-    if (bom16 || zero) {
-      throw ApiError.unsupportedMediaType("JSON bodies must be encoded as UTF-8 (this one looks like UTF-16 or UTF-32)");
-    }
-  }
-
   /** Parses a body; never returns an empty list. JSON is UTF-8 (RFC 8259 8.1): UTF-16/32, which Jackson would guess, is 415. */
   public static List<PublishRecord> parse(byte[] body) {
-    requireUtf8(body);
+    return parse(body, java.util.Set.of());
+  }
+
+  /**
+   * Parses a message that carries one record beside fields of its own (a WebSocket {@code publish} frame):
+   * the top-level fields named in {@code envelope} are skipped, the rest is read as a record, its value kept
+   * as the exact bytes sent.
+   */
+  public static List<PublishRecord> parse(byte[] body, java.util.Set<String> envelope) {
+    Utf8.requireJsonUtf8(body);
     try (JsonParser p = JSON.createParser(body)) {
-      return new Pass(p, body).top();
+      return new Pass(p, body, envelope).top();
     } catch (StreamConstraintsException e) {
       // too deep (or too long a number or name): Jackson gives no location for these
       throw ApiError.malformedJson("the body is not accepted: it nests deeper than " + MAX_DEPTH
@@ -69,11 +64,13 @@ public final class RecordParser {
   private static final class Pass {
     private final JsonParser p;
     private final byte[] body;
+    private final java.util.Set<String> envelope;
     private ApiError firstInvalid;
 
-    Pass(JsonParser p, byte[] body) {
+    Pass(JsonParser p, byte[] body, java.util.Set<String> envelope) {
       this.p = p;
       this.body = body;
+      this.envelope = envelope;
     }
 
     List<PublishRecord> top() throws IOException {
@@ -90,7 +87,9 @@ public final class RecordParser {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         p.nextToken();
-        if (name.equals("records")) {
+        if (envelope.contains(name)) {
+          p.skipChildren();
+        } else if (name.equals("records")) {
           if (batch != null) {
             invalid(ApiError.unprocessable("'records' appears twice"));
           }

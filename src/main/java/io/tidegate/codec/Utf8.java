@@ -1,8 +1,24 @@
 package io.tidegate.codec;
 
+import io.tidegate.error.ApiError;
+
 /** Strict UTF-8 validation (no overlong forms, no surrogates, nothing above U+10FFFF). */
 public final class Utf8 {
   private Utf8() {}
+
+  /** UTF-16/32 JSON has a zero byte among its first four, or a UTF-16 byte order mark; UTF-8 JSON never does. */
+  public static void requireJsonUtf8(byte[] body) {
+    int n = Math.min(4, body.length);
+    boolean bom16 = n >= 2 && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
+        || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE));
+    boolean zero = false;
+    for (int i = 0; i < n; i++) {
+      zero |= body[i] == 0;
+    }
+    if (bom16 || zero) {
+      throw ApiError.unsupportedMediaType("JSON bodies must be encoded as UTF-8 (this one looks like UTF-16 or UTF-32)");
+    }
+  }
 
   public static boolean isValid(byte[] b) {
     int i = 0;

@@ -37,7 +37,7 @@ public final class ConfigParser {
   public static TidegateConfig parse(JsonObject root) {
     Reader r = new Reader(root);
     r.onlyKeys("", SECTIONS);
-    r.onlyKeys("http", Set.of("host", "port", "instances", "maxBodyBytes", "allowedOrigins"));
+    r.onlyKeys("http", Set.of("host", "port", "instances", "maxBodyBytes", "idleTimeoutSeconds", "allowedOrigins"));
     r.onlyKeys("kafka", Set.of("bootstrapServers", "autoCreateTopics", "defaultPartitions",
         "defaultReplicationFactor", "requestTimeoutMs", "producer", "consumer", "admin"));
     r.onlyKeys("embedded", Set.of("port", "dataDir"));
@@ -45,9 +45,10 @@ public final class ConfigParser {
         "historyMaxConcurrent", "historyMaxLimit"));
     r.onlyKeys("health", Set.of("probeIntervalMs", "probeTimeoutMs"));
     r.onlyKeys("shutdown", Set.of("timeoutMs"));
-    r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps", "maxGroupMembers", "perMessageDeflate"));
+    r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps", "maxGroupMembers", "perMessageDeflate",
+        "pingSeconds", "stallSeconds"));
     r.onlyKeys("sse", Set.of("heartbeatSeconds"));
-    r.onlyKeys("limits", Set.of("maxConnections"));
+    r.onlyKeys("limits", Set.of("maxConnections", "maxSubscriptionsPerSocket", "maxTopicsPerSubscribe"));
 
     int cores = Runtime.getRuntime().availableProcessors();
     var auth = AuthConfigParser.parse(r);
@@ -56,6 +57,7 @@ public final class ConfigParser {
         (int) r.integer("http.port", 8080, 0, 65535),
         (int) r.integer("http.instances", cores, 1, 64),
         r.integer("http.maxBodyBytes", 1024 * 1024, 1, Integer.MAX_VALUE),
+        (int) r.integer("http.idleTimeoutSeconds", 120, 1, 24 * 3600),
         AuthConfigParser.origins(r));
 
     Optional<String> bootstrap = Optional.of(r.string("kafka.bootstrapServers", "").trim()).filter(s -> !s.isEmpty());
@@ -89,7 +91,11 @@ public final class ConfigParser {
         (int) r.integer("ws.budgetBytes", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
         (int) r.integer("ws.maxCatchUps", 64, 1, 10_000),
         (int) r.integer("ws.maxGroupMembers", 256, 1, 10_000),
-        r.bool("ws.perMessageDeflate", false));
+        r.bool("ws.perMessageDeflate", false),
+        (int) r.integer("ws.pingSeconds", 30, 1, 3600),
+        (int) r.integer("ws.stallSeconds", 10, 1, 3600),
+        (int) r.integer("limits.maxSubscriptionsPerSocket", 100, 1, 100_000),
+        (int) r.integer("limits.maxTopicsPerSubscribe", 100, 1, 10_000));
 
     var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
 

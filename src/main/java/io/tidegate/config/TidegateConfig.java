@@ -56,15 +56,21 @@ public record TidegateConfig(
   }
 
   /**
-   * @param maxFrameBytes largest frame a client may send; larger closes the socket with 1009
-   * @param budgetBytes   outbound bytes a socket may have queued; more closes it with 1013
+   * Streaming clients (WebSocket, and SSE for the budget and limits).
+   *
+   * @param maxFrameBytes largest message a client may send; larger closes the socket with 1009
+   * @param budgetBytes   outbound bytes a client may have queued; a live record that does not fit waits (the
+   *                      subscription falls behind the feed and catches up from Kafka once the client drains)
    * @param maxCatchUps   subscriptions reading the past at once (each holds a Kafka consumer)
-   */
-  /**
    * @param perMessageDeflate whether sockets may negotiate compression: off by default, since it deflates every
    *                          frame once per socket rather than once per record
+   * @param pingSeconds   how often every socket is pinged; one that answers no ping for two intervals is closed
+   * @param stallSeconds  a client a budget behind that takes no byte for this long is closed with 1013
+   * @param maxSubscriptionsPerSocket topics one socket may be subscribed to at once ({@code limits.*})
+   * @param maxTopicsPerSubscribe     topics one subscribe (or one SSE request) may name ({@code limits.*})
    */
-  public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps, int maxGroupMembers, boolean perMessageDeflate) {}
+  public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps, int maxGroupMembers, boolean perMessageDeflate,
+      int pingSeconds, int stallSeconds, int maxSubscriptionsPerSocket, int maxTopicsPerSubscribe) {}
 
   /** Server-Sent Events: a comment line every {@code heartbeat} keeps idle streams open through proxies. */
   public record Sse(Duration heartbeat) {}
@@ -74,8 +80,10 @@ public record TidegateConfig(
    * @param port         port to bind (0 picks a free one)
    * @param instances    HTTP verticle instances (event loops serving HTTP)
    * @param maxBodyBytes largest request body accepted; larger answers 413 while reading
+   * @param idleTimeoutSeconds an HTTP connection idle this long is closed (WebSockets are kept by pings instead)
    */
-  public record Http(String host, int port, int instances, long maxBodyBytes, java.util.List<String> allowedOrigins) {}
+  public record Http(String host, int port, int instances, long maxBodyBytes, int idleTimeoutSeconds,
+      java.util.List<String> allowedOrigins) {}
 
   /**
    * @param bootstrapServers  the cluster; empty means the embedded broker

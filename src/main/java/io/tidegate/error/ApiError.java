@@ -96,6 +96,16 @@ public final class ApiError extends RuntimeException {
     return new ApiError(503, "overloaded", "Overloaded", detail, 1);
   }
 
+  /** A socket holds as many subscriptions as {@code limits.maxSubscriptionsPerSocket} allows. */
+  public static ApiError tooManySubscriptions(String detail) {
+    return new ApiError(429, "too-many-subscriptions", "Too many subscriptions", detail, 0);
+  }
+
+  /** A streaming client stopped taking what it was sent: the last frame before the close (1013). */
+  public static ApiError tooSlow(String detail) {
+    return new ApiError(503, "too-slow", "Too slow", detail, 1);
+  }
+
   public static ApiError timeout(String detail, int retryAfterSeconds) {
     return new ApiError(503, "kafka-timeout", "Kafka did not answer in time", detail, Math.max(1, retryAfterSeconds));
   }

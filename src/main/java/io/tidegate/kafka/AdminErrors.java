@@ -35,10 +35,18 @@ final class AdminErrors {
     if (t instanceof TopicExistsException && topic != null) {
       return ApiError.conflict("topic '" + topic + "' already exists");
     }
-    if (t instanceof InvalidReplicationFactorException || t instanceof InvalidPartitionsException
-        || t instanceof InvalidConfigurationException || t instanceof PolicyViolationException) {
-      // the broker's words explain the client's own request ("only 1 broker(s) are registered")
-      return ApiError.unprocessable("Kafka refused the topic: " + t.getMessage());
+    // in the gateway's words: Kafka's own quote internal names and are logged instead (ErrorMapper's rule)
+    if (t instanceof InvalidReplicationFactorException) {
+      return ApiError.unprocessable("Kafka refused the replication factor: more than its brokers can hold, or invalid");
+    }
+    if (t instanceof InvalidPartitionsException) {
+      return ApiError.unprocessable("Kafka refused the partition count");
+    }
+    if (t instanceof InvalidConfigurationException) {
+      return ApiError.unprocessable("Kafka refused a setting in 'configs': an unknown name, or a value it does not accept");
+    }
+    if (t instanceof PolicyViolationException) {
+      return ApiError.unprocessable("the cluster's topic policy refused the topic");
     }
     if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
       return ApiError.forbidden("Kafka does not allow the gateway this operation");

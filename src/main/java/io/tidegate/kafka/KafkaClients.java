@@ -65,14 +65,26 @@ public final class KafkaClients {
 
   /** A group-less consumer for reading history (manual assignment, no commits). */
   public KafkaConsumer<byte[], byte[]> historyConsumer() {
-    return grouplessConsumer("tidegate-history", Map.of());
+    return grouplessConsumer("tidegate-history", Map.of(), Map.of());
   }
 
-  /** The live feed's consumer: manual assignment, no group, no commits; short fetch waits for low latency. */
+  /**
+   * A catch-up read's consumer: like the history consumer, but a position the log no longer holds fails the
+   * poll ({@code auto.offset.reset=none}) instead of skipping silently, so the reader can announce the gap.
+   */
+  public KafkaConsumer<byte[], byte[]> catchUpConsumer() {
+    return grouplessConsumer("tidegate-catchup", Map.of(), Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"));
+  }
+
+  /**
+   * The live feed's consumer: manual assignment, no group, no commits; short fetch waits for low latency.
+   * {@code auto.offset.reset} is {@code none}, whatever the configuration says: a position the log no longer
+   * holds must fail the poll, so that the feed announces the gap instead of skipping it silently.
+   */
   public KafkaConsumer<byte[], byte[]> feedConsumer() {
     return grouplessConsumer("tidegate-feed", Map.of(
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000,
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20));
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20), Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"));
   }
 
   /**
@@ -102,9 +114,12 @@ public final class KafkaClients {
 
   private static final java.util.concurrent.atomic.AtomicLong MEMBERS = new java.util.concurrent.atomic.AtomicLong();
 
-  private KafkaConsumer<byte[], byte[]> grouplessConsumer(String clientId, Map<String, Object> defaults) {
+  /** {@code defaults} give way to the configured consumer properties; {@code forced} do not. */
+  private KafkaConsumer<byte[], byte[]> grouplessConsumer(String clientId, Map<String, Object> defaults,
+      Map<String, Object> forced) {
     Map<String, Object> p = new HashMap<>(defaults);
     p.putAll(config.consumer());
+    p.putAll(forced);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.remove(ConsumerConfig.GROUP_ID_CONFIG);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -54,6 +54,23 @@ public final class TopicService {
     return forClients.lookupAll(topics);
   }
 
+  /**
+   * A look-up for the names of one request (a subscribe, an SSE request, a group join): the first call asks
+   * Kafka once for all of {@code names}, every call answers from that one answer (404 for a name that does not
+   * exist). However many topics a client names, its request costs one describe.
+   */
+  public java.util.function.Function<String, Future<TopicInfo>> batch(Collection<String> names) {
+    var once = new Object() {
+      Future<Map<String, TopicInfo>> all;
+    };
+    return topic -> {
+      if (once.all == null) {
+        once.all = lookupAll(names);
+      }
+      return once.all.compose(found -> present(topic, found));
+    };
+  }
+
   /** One topic's partition count, through {@link #lookupAll}; fails with 404 when the topic does not exist. */
   public Future<TopicInfo> lookup(String topic) {
     return lookupAll(List.of(topic)).compose(found -> present(topic, found));

@@ -9,13 +9,21 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * Reads a subscription's past from Kafka (not from memory), a chunk at a time, on a bounded worker pool.
- * Chunks are asked for one after the other, so the consumer is never used by two threads at once.
+ * Chunks are asked for one after the other, so the consumer is never used by two threads at once. A position
+ * the log no longer holds (retention removed it while the reader was behind) is not skipped silently: the
+ * reader moves to the log's start and reports the jump with the chunk.
  */
 final class CatchUpReader {
+  /** One read: the records, and the partitions whose position retention removed (requested, now at). */
+  record Chunk(List<ConsumerRecord<byte[], byte[]>> records, List<Jump> jumps) {}
+
+  record Jump(int partition, long requested, long offset) {}
+
   private final WorkerExecutor workers;
   private final KafkaClients clients;
   private final String topic;
@@ -32,7 +40,7 @@ final class CatchUpReader {
   }
 
   private void open() {
-    consumer = clients.historyConsumer();
+    consumer = clients.catchUpConsumer();
     List<TopicPartition> tps = new ArrayList<>();
     from.keySet().forEach(p -> tps.add(new TopicPartition(topic, p)));
     consumer.assign(tps);
@@ -40,20 +48,37 @@ final class CatchUpReader {
   }
 
   /** The next records (possibly none, when the past is read up to Kafka's end). */
-  Future<List<ConsumerRecord<byte[], byte[]>>> next() {
+  Future<Chunk> next() {
     return workers.executeBlocking(() -> {
       synchronized (this) {
         if (closed) {
-          return List.of();
+          return new Chunk(List.of(), List.of());
         }
         if (consumer == null) {
           open();
         }
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        consumer.poll(Duration.ofMillis(100)).forEach(out::add);
-        return out;
+        try {
+          consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+          return new Chunk(out, List.of());
+        } catch (OffsetOutOfRangeException e) {
+          return new Chunk(List.of(), jump(e.offsetOutOfRangePartitions()));
+        }
       }
     }, false);
+  }
+
+  /** Positions out of the log's range move to its start (or its end, for a position past it). */
+  private List<Jump> jump(Map<TopicPartition, Long> lost) {
+    Map<TopicPartition, Long> begin = consumer.beginningOffsets(lost.keySet());
+    Map<TopicPartition, Long> end = consumer.endOffsets(lost.keySet());
+    List<Jump> jumps = new ArrayList<>();
+    lost.forEach((tp, requested) -> {
+      long to = requested < begin.get(tp) ? begin.get(tp) : end.get(tp);
+      consumer.seek(tp, to);
+      jumps.add(new Jump(tp.partition(), requested, to));
+    });
+    return jumps;
   }
 
   void close() {

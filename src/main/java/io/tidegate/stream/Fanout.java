@@ -12,7 +12,8 @@ import org.apache.kafka.common.TopicPartition;
  * will deliver here for each partition. Runs only on its event loop, so it needs no locks.
  */
 public final class Fanout implements LiveFeed.Sink {
-  private static final int WRITES_PER_SLICE = 8192;
+  /** About a millisecond or two of writes: a busy machine stretches a slice, so it must be short. */
+  private static final int WRITES_PER_SLICE = 1024;
   /** Frames per socket per pass: the most Netty's flush consolidation holds back (see WsEndpoint). */
   private static final int FRAMES_PER_PASS = 16;
 
@@ -115,6 +116,26 @@ public final class Fanout implements LiveFeed.Sink {
     tps.forEach(liveNext::remove);
   }
 
+  /**
+   * Delivery of the partition jumps ahead (the log lost the feed's position, or this loop stalled and missed
+   * batches): subscribers riding the feed hear a {@code reset}; those reading the past read on to the new position.
+   */
+  @Override
+  public void partitionReset(TopicPartition tp, long requested, long offset) {
+    Long now = liveNext.get(tp);
+    if (now == null || now == offset) {
+      return;
+    }
+    liveNext.put(tp, offset);
+    for (StreamClient s : sessions(tp.topic())) {
+      try {
+        s.partitionReset(tp, offset);
+      } catch (RuntimeException e) {
+        feed.sinkFailed(e);
+      }
+    }
+  }
+
   /** One topic's records of a batch, and the sockets subscribed to it when the batch arrived. */
   private record Work(StreamClient[] sessions, List<FeedRecord> records) {}
 
@@ -160,7 +181,11 @@ public final class Fanout implements LiveFeed.Sink {
       int to = Math.min(from + FRAMES_PER_PASS, k.records().size());
       List<FeedRecord> pass = k.records().subList(from, to);
       while (s < k.sessions().length) {
-        k.sessions()[s++].deliverLive(pass);
+        try {
+          k.sessions()[s++].deliverLive(pass);
+        } catch (RuntimeException e) {
+          feed.sinkFailed(e); // one subscriber's failure is not every subscriber's
+        }
         writes += pass.size();
         if (writes >= WRITES_PER_SLICE && s < k.sessions().length) {
           int nw = w;

@@ -1,29 +1,21 @@
 package io.tidegate.stream;
 
-import io.tidegate.kafka.KafkaClients;
-
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tidegate.codec.RecordEncoder;
 import io.vertx.core.Context;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,16 +23,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway's one live view of Kafka: a single consumer, manually assigned every partition of every topic
  * some client wants, read once however many sockets want it. Each record is encoded to its wire frame once,
- * and each polled batch is handed to every event loop's {@link Sink} in one task. The next poll waits until
- * every sink has taken the batch, so at most one batch is in memory besides the consumer's own buffers.
+ * and each polled batch is handed to every event loop's {@link Sink} ({@link FeedDispatch}).
  *
- * <p>Kafka's consumer blocks in poll, so it runs on a thread of its own, never on an event loop.
- * A partition joins the feed at its end offset; a sink learns that offset ({@link Sink#partitionStarted})
- * before any record of the partition. Partitions added to a topic later are read from their beginning.
+ * <p>Kafka's consumer blocks in poll, so it runs on a thread of its own, never on an event loop. The thread is
+ * supervised: a failure is counted ({@code tidegate.feed.failures}, by cause), waited out (bounded backoff), and
+ * the consumer replaced when it may be broken; the new one is put exactly where the feed stood
+ * ({@link FeedPositions} keeps the positions). A position the log no longer holds restarts at the log start and
+ * the sinks hear of it ({@link Sink#partitionReset}). The feed is down ({@link #isUp}) while it wants topics
+ * but keeps failing or has read nothing from Kafka for {@code staleMs}.
  */
 public final class LiveFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LiveFeed.class);
   private static final long METADATA_CHECK_MS = 10_000;
+  private static final long RETRY_MS = 1_000;
 
   /** Where a batch goes: one per event loop, always called on its own context. */
   public interface Sink {
@@ -53,44 +48,43 @@ public final class LiveFeed implements AutoCloseable {
      * yielding its event loop between them), and the feed polls again only when every sink has.
      */
     void records(List<FeedRecord> batch, Runnable taken);
+
+    /** Delivery of the partition on this loop jumps from {@code requested} to {@code offset}: a gap to announce. */
+    void partitionReset(TopicPartition tp, long requested, long offset);
   }
 
-  private record Registered(Context context, Sink sink) {}
-
-  private final KafkaClients clients;
-  private final List<Registered> sinks = new CopyOnWriteArrayList<>();
-  private final Map<String, AtomicInteger> wanted = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedQueue<Runnable> changes = new ConcurrentLinkedQueue<>();
-  /** Per topic, the sinks that have a subscriber able to take more records. */
-  private final Map<String, Set<Object>> readySinks = new HashMap<>();
-  /** Topics whose every subscriber is congested: their partitions are not fetched. */
-  private final Set<String> pausedTopics = ConcurrentHashMap.newKeySet();
-  private volatile boolean pausesChanged;
-  private final AtomicInteger pausedPartitions = new AtomicInteger();
-  private final io.micrometer.core.instrument.Counter pauses;
-  private final io.micrometer.core.instrument.Counter filterEvaluations;
-  private final io.tidegate.ops.TopicCounters read;
+  private final Supplier<Consumer<byte[], byte[]>> consumers;
+  private final FeedPositions positions;
+  private final FeedDispatch dispatch;
+  private final FeedHealth health;
+  private final Map<String, Integer> wanted = new ConcurrentHashMap<>();
+  private final AtomicBoolean changes = new AtomicBoolean();
+  private final FeedPauses pauses;
   private volatile boolean running = true;
-  private volatile boolean consuming;
+  private volatile Consumer<byte[], byte[]> consumer;
   private Thread thread;
-  private KafkaConsumer<byte[], byte[]> consumer;
+  private long reassignDue;
+  /** The last reassignment had every wanted topic's metadata and every partition's start. */
+  private boolean complete;
+  private final Object sleeper = new Object();
 
-  public LiveFeed(KafkaClients clients, MeterRegistry registry) {
-    this.clients = clients;
-    Gauge.builder("tidegate.feed.consumers", this, f -> f.consuming ? 1 : 0)
+  public LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry) {
+    this(consumers, registry, 5_000, 10_000);
+  }
+
+  /** {@code stallMs}: see {@link FeedDispatch}; {@code staleMs}: see {@link FeedHealth}. */
+  LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry, long stallMs, long staleMs) {
+    this.consumers = consumers;
+    this.dispatch = new FeedDispatch(registry, stallMs);
+    this.health = new FeedHealth(registry, staleMs);
+    this.positions = new FeedPositions(health);
+    this.pauses = new FeedPauses(registry, this::wakeup);
+    Gauge.builder("tidegate.feed.consumers", this, f -> f.consumer != null ? 1 : 0)
         .description("Kafka consumers the live feed holds (one per gateway while any topic is wanted)").register(registry);
     Gauge.builder("tidegate.feed.topics", wanted, Map::size)
         .description("Topics the live feed reads").register(registry);
-    Gauge.builder("tidegate.feed.paused.partitions", pausedPartitions, AtomicInteger::get)
-        .description("Partitions not fetched because every subscriber of them is congested").register(registry);
-    pauses = io.micrometer.core.instrument.Counter.builder("tidegate.feed.pauses")
-        .description("Times a topic's fetch was paused because every subscriber of it was congested")
-        .register(registry);
-    filterEvaluations = io.micrometer.core.instrument.Counter.builder("tidegate.filter.evaluations")
-        .description("Filter evaluations on live records: one per record and distinct filter, however many "
-            + "subscriptions share the filter").register(registry);
-    read = new io.tidegate.ops.TopicCounters(registry, io.tidegate.ops.TopicCounters.READ,
-        "Records of the topic the live feed read from Kafka");
+    Gauge.builder("tidegate.feed.up", this, f -> f.isUp() ? 1 : 0)
+        .description("1 while the live feed reads what it should, 0 while it is down").register(registry);
   }
 
   public void start() {
@@ -101,271 +95,189 @@ public final class LiveFeed implements AutoCloseable {
 
   /** Registers an event loop's sink; call from that event loop. */
   public void addSink(Context context, Sink sink) {
-    sinks.add(new Registered(context, sink));
+    dispatch.add(context, sink);
   }
 
   /** One more subscriber wants the topic; the first one makes the feed read it. */
   public void want(String topic) {
-    boolean first;
-    synchronized (wanted) {
-      first = wanted.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet() == 1;
-    }
-    if (first) {
+    if (wanted.merge(topic, 1, Integer::sum) == 1) {
       changed();
     }
   }
 
   /** One subscriber less; the last one stops the reading. */
   public void unwant(String topic) {
-    boolean last = false;
-    synchronized (wanted) {
-      AtomicInteger n = wanted.get(topic);
-      if (n != null && n.decrementAndGet() <= 0) {
-        wanted.remove(topic);
-        last = true;
-      }
-    }
-    if (last) {
+    if (wanted.computeIfPresent(topic, (t, n) -> n > 1 ? n - 1 : null) == null) {
       changed();
     }
   }
 
-  /**
-   * A sink says whether it still has a subscriber of the topic that can take more records. While no sink
-   * has one, the topic's partitions are paused (the consumer keeps fetching every other partition).
-   */
+  /** A sink says whether it still has a subscriber of the topic that can take more records (see {@link FeedPauses}). */
   public void congestion(String topic, Object sink, boolean congested) {
-    boolean change;
-    synchronized (readySinks) {
-      Set<Object> ready = readySinks.computeIfAbsent(topic, t -> new HashSet<>());
-      if (congested) {
-        ready.remove(sink);
-      } else {
-        ready.add(sink);
-      }
-      boolean pause = ready.isEmpty();
-      if (pause) {
-        readySinks.remove(topic);
-      }
-      change = pause ? pausedTopics.add(topic) : pausedTopics.remove(topic);
-      if (change && pause) {
-        pauses.increment();
-      }
-    }
-    if (change) {
-      pausesChanged = true;
-      KafkaConsumer<byte[], byte[]> c = consumer;
-      if (c != null) {
-        c.wakeup();
-      }
-    }
+    pauses.congestion(topic, sink, congested);
   }
 
   /** Partitions currently paused because all their subscribers are congested. */
   public int pausedPartitions() {
-    return pausedPartitions.get();
+    return pauses.pausedPartitions();
   }
 
   /** Kafka consumers held: 1 while any topic is read, else 0. */
   public int consumers() {
-    return consuming ? 1 : 0;
+    return consumer != null ? 1 : 0;
+  }
+
+  /** False while the feed wants topics but cannot read them (it keeps failing, or reads nothing from Kafka). */
+  public boolean isUp() {
+    return !running || wanted.isEmpty() || health.isUp();
+  }
+
+  /** What readiness shows of the feed. */
+  public JsonObject status() {
+    return health.status().put("topics", wanted.size());
+  }
+
+  /** A sink threw (the fan-out reports its subscribers' failures here): counted, logged once per kind. */
+  void sinkFailed(Throwable e) {
+    dispatch.sinkFailed(e);
   }
 
   private void changed() {
-    changes.add(() -> { });
-    KafkaConsumer<byte[], byte[]> c = consumer;
+    changes.set(true);
+    wakeup();
+  }
+
+  private void wakeup() {
+    Consumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
     }
   }
 
+  /** The supervisor: the thread ends only when the feed is closed. */
   private void run() {
-    Map<TopicPartition, Boolean> assigned = new HashMap<>();
-    long nextMetadataCheck = 0;
     try {
       while (running) {
-        if (wanted.isEmpty()) {
-          if (consumer != null) {
-            closeConsumer(assigned);
-          }
-          changes.clear();
-          sleep(50);
-          continue;
-        }
-        if (consumer == null) {
-          consumer = clients.feedConsumer();
-          consuming = true;
-          nextMetadataCheck = 0;
-        }
-        boolean dirty = changes.poll() != null;
-        while (changes.poll() != null) {
-          dirty = true;
-        }
-        if (dirty || System.currentTimeMillis() >= nextMetadataCheck) {
-          try {
-            reassign(assigned);
-          } catch (WakeupException e) {
-            changes.add(() -> { }); // another change arrived meanwhile: do it again
-            continue;
-          }
-          nextMetadataCheck = System.currentTimeMillis() + METADATA_CHECK_MS;
-        }
-        if (assigned.isEmpty()) {
-          sleep(50);
-          continue;
-        }
-        if (pausesChanged) {
-          pausesChanged = false;
-          applyPauses(assigned.keySet());
-        }
-        ConsumerRecords<byte[], byte[]> polled;
         try {
-          polled = consumer.poll(Duration.ofMillis(200));
+          cycle();
         } catch (WakeupException e) {
-          continue;
-        }
-        if (!polled.isEmpty()) {
-          dispatch(polled);
+          // a change (want, unwant, congestion) interrupted a call: the next cycle picks it up
+        } catch (RuntimeException e) {
+          failed(e);
         }
       }
-    } catch (RuntimeException e) {
-      LOG.error("The live feed stopped", e);
+    } catch (Throwable t) {
+      health.dead(t); // an Error: readiness turns false for good
+      LOG.error("The live feed stopped", t);
+      throw t;
     } finally {
       if (consumer != null) {
-        closeConsumer(assigned);
+        closeConsumer(true);
       }
     }
   }
 
-  /** Assigns exactly the partitions of the wanted topics; new ones start at their end (or beginning if added later). */
-  private void reassign(Map<TopicPartition, Boolean> assigned) {
-    Set<TopicPartition> target = new HashSet<>();
-    Set<String> topics = new HashSet<>(wanted.keySet());
-    for (String topic : topics) {
-      List<PartitionInfo> infos;
-      try {
-        infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-      } catch (WakeupException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        LOG.warn("No partitions for topic {}: {}", topic, e.getMessage());
-        continue;
+  private void cycle() {
+    if (wanted.isEmpty()) {
+      if (consumer != null) {
+        closeConsumer(true);
       }
-      if (infos != null) {
-        infos.forEach(i -> target.add(new TopicPartition(topic, i.partition())));
-      }
+      changes.set(false);
+      health.alive();
+      sleep(50);
+      return;
     }
-    Set<TopicPartition> removed = new HashSet<>(assigned.keySet());
-    removed.removeAll(target);
-    Set<TopicPartition> added = new HashSet<>(target);
-    added.removeAll(assigned.keySet());
-    if (!added.isEmpty() || !removed.isEmpty()) {
-      consumer.assign(target);
-      Set<String> knownTopics = new HashSet<>();
-      assigned.keySet().forEach(tp -> knownTopics.add(tp.topic()));
-      List<TopicPartition> toEnd = new ArrayList<>();
-      List<TopicPartition> toBeginning = new ArrayList<>();
-      for (TopicPartition tp : added) {
-        // A partition of a topic already read was added to it: every record in it is new.
-        (knownTopics.contains(tp.topic()) ? toBeginning : toEnd).add(tp);
-      }
-      // An empty list would mean "every assigned partition" to Kafka: only seek what was added.
-      if (!toEnd.isEmpty()) {
-        consumer.seekToEnd(toEnd);
-      }
-      if (!toBeginning.isEmpty()) {
-        consumer.seekToBeginning(toBeginning);
-      }
-      removed.forEach(assigned::remove);
-      if (!removed.isEmpty()) {
-        broadcast(sink -> sink.partitionsStopped(removed));
-      }
-      for (TopicPartition tp : added) {
-        long position = consumer.position(tp, Duration.ofSeconds(10));
-        assigned.put(tp, Boolean.TRUE);
-        broadcast(sink -> sink.partitionStarted(tp, position));
-      }
+    if (consumer == null) {
+      consumer = consumers.get();
+      positions.newConsumer();
+      health.newConsumer(consumer);
+      reassignDue = 0;
     }
-    applyPauses(target);
-  }
-
-  /** Pauses the partitions of topics no subscriber can take more of, resumes the others; both are cheap. */
-  private void applyPauses(Set<TopicPartition> assignedNow) {
-    List<TopicPartition> pause = new ArrayList<>();
-    List<TopicPartition> resume = new ArrayList<>();
-    for (TopicPartition tp : assignedNow) {
-      (pausedTopics.contains(tp.topic()) ? pause : resume).add(tp);
+    boolean changed = changes.getAndSet(false);
+    long now = System.currentTimeMillis();
+    if (changed || now >= reassignDue) {
+      reassignDue = now; // due until one completes, whatever interrupts it
+      complete = positions.reassign(consumer, Set.copyOf(wanted.keySet()), dispatch);
+      reassignDue = now + (complete ? METADATA_CHECK_MS : RETRY_MS);
+      pauses.changed();
     }
-    consumer.pause(pause);
-    consumer.resume(resume);
-    pausedPartitions.set(pause.size());
-  }
-
-  private void dispatch(ConsumerRecords<byte[], byte[]> polled) {
-    polled.partitions().forEach(tp -> read.of(tp.topic()).increment(polled.records(tp).size()));
-    List<FeedRecord> batch = new ArrayList<>(polled.count());
-    for (ConsumerRecord<byte[], byte[]> r : polled) {
-      batch.add(new FeedRecord(r, RecordEncoder.encode(r, "record"), filterEvaluations));
+    if (positions.assigned().isEmpty()) {
+      if (complete) {
+        health.alive(); // the wanted topics have no partitions (yet): nothing to read
+      }
+      sleep(50);
+      return;
     }
-    List<FeedRecord> shared = List.copyOf(batch);
-    Semaphore taken = new Semaphore(0);
-    List<Registered> targets = List.copyOf(sinks);
-    for (Registered s : targets) {
-      s.context().runOnContext(v -> {
-        try {
-          s.sink().records(shared, taken::release);
-        } catch (RuntimeException e) {
-          LOG.error("A sink failed on a batch", e);
-          taken.release();
-        }
-      });
-    }
-    // Backpressure: the next poll waits until every event loop has taken this batch.
+    pauses.apply(consumer, positions.assigned(), positions.pending());
+    dispatch.catchUp();
+    ConsumerRecords<byte[], byte[]> polled;
     try {
-      while (running && !taken.tryAcquire(targets.size(), 100, TimeUnit.MILLISECONDS)) {
-        // keep waiting while running
+      polled = consumer.poll(Duration.ofMillis(200));
+    } catch (OffsetOutOfRangeException e) {
+      positions.outOfRange(e.offsetOutOfRangePartitions());
+      reassignDue = 0;
+      pauses.changed();
+      return;
+    }
+    Set<TopicPartition> reading = positions.positions().keySet();
+    health.polled(consumer, polled.count(), reading, pauses.allPaused(reading));
+    Set<TopicPartition> announced = Set.copyOf(reading);
+    positions.advance(polled);
+    if (!polled.isEmpty()) {
+      dispatch.deliver(polled, announced, () -> running, health::alive);
+    }
+  }
+
+  private void failed(RuntimeException e) {
+    int n = health.failed(e.getClass().getSimpleName(), e);
+    boolean replace = !(e instanceof RetriableException) || n >= 3;
+    long backoff = Math.min(5_000, 100L << Math.min(n - 1, 6));
+    LOG.warn("The live feed failed ({} in a row: {}); {} in {} ms", n, e.toString(),
+        replace ? "a new consumer resumes where it stood" : "retrying", backoff);
+    if (replace && consumer != null) {
+      closeConsumer(false);
+    }
+    sleep(backoff);
+  }
+
+  /** Closes the consumer; {@code forget}: no topic is wanted, so the sinks hear every partition stop. */
+  private void closeConsumer(boolean forget) {
+    if (forget) {
+      Set<TopicPartition> all = positions.clear();
+      if (!all.isEmpty()) {
+        dispatch.stopped(all);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      pauses.cleared();
     }
-  }
-
-  private void broadcast(java.util.function.Consumer<Sink> call) {
-    for (Registered s : sinks) {
-      s.context().runOnContext(v -> call.accept(s.sink()));
-    }
-  }
-
-  private void closeConsumer(Map<TopicPartition, Boolean> assigned) {
-    if (!assigned.isEmpty()) {
-      Set<TopicPartition> all = new HashSet<>(assigned.keySet());
-      broadcast(sink -> sink.partitionsStopped(all));
-    }
-    assigned.clear();
-    pausedPartitions.set(0);
+    Consumer<byte[], byte[]> c = consumer;
+    consumer = null;
+    health.newConsumer(null);
     try {
-      consumer.close(Duration.ofSeconds(2));
+      c.close(Duration.ofSeconds(2));
     } catch (RuntimeException e) {
       LOG.debug("Closing the feed consumer: {}", e.getMessage());
     }
-    consumer = null;
-    consuming = false;
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Waits, or less if the feed is closed meanwhile. */
+  private void sleep(long ms) {
+    synchronized (sleeper) {
+      try {
+        if (running) {
+          sleeper.wait(ms);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
   @Override
   public void close() {
     running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
+    wakeup();
+    synchronized (sleeper) {
+      sleeper.notifyAll();
     }
     if (thread != null) {
       try {

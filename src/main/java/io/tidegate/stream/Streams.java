@@ -26,6 +26,8 @@ public record Streams(
     Semaphore groupMembers,
     AtomicInteger wsSessions,
     AtomicInteger sseSessions,
+    AtomicInteger subscriptions,
+    AtomicInteger behind,
     Counter slowClosed,
     Counter groupCommits) {
 
@@ -42,8 +44,20 @@ public record Streams(
     Gauge.builder("tidegate.group.members", members, g -> config.maxGroupMembers() - g.availablePermits())
         .description("WebSocket clients that are Kafka consumer-group members (one consumer each)")
         .register(registry);
-    return new Streams(config, new LiveFeed(clients, registry), topics, clients,
-        vertx.createSharedWorkerExecutor("tidegate-catchup", 4), new Semaphore(config.maxCatchUps()), members, ws, sse,
+    Semaphore catchUps = new Semaphore(config.maxCatchUps());
+    AtomicInteger subscriptions = new AtomicInteger();
+    AtomicInteger behind = new AtomicInteger();
+    Gauge.builder("tidegate.stream.subscriptions", subscriptions, AtomicInteger::get)
+        .description("Topics subscribed by WebSocket clients and SSE streams (one per client and topic)")
+        .register(registry);
+    Gauge.builder("tidegate.stream.catchups", catchUps, s -> config.maxCatchUps() - s.availablePermits())
+        .description("Subscriptions reading the past from Kafka (one consumer each; at most ws.maxCatchUps)")
+        .register(registry);
+    Gauge.builder("tidegate.stream.behind", behind, AtomicInteger::get)
+        .description("Subscriptions whose client fell a budget behind the live feed and waits to catch up from Kafka")
+        .register(registry);
+    return new Streams(config, new LiveFeed(clients::feedConsumer, registry), topics, clients,
+        vertx.createSharedWorkerExecutor("tidegate-catchup", 4), catchUps, members, ws, sse, subscriptions, behind,
         Counter.builder("tidegate.ws.closed.slow")
             .description("Sockets and SSE streams closed for exceeding their budget").register(registry),
         Counter.builder("tidegate.group.commits")

@@ -13,6 +13,8 @@ public final class Subscription {
   public final Map<Integer, Long> next = new HashMap<>();
   /** Partitions that start later start at the live position. */
   final boolean latest;
+  /** The client fell a budget behind the live feed: no live record is taken until it has caught up from Kafka. */
+  boolean behind;
   /** Set while the subscription reads the past; null once it rides the live feed. */
   CatchUpReader catchUp;
   /** For {@code latest} before the feed stands on every partition: completed once it does. */

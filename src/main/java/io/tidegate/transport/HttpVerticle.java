@@ -72,7 +72,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(cfg.ws().maxFrameBytes())
         .setPerMessageWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
         .setPerFrameWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
-        .setIdleTimeout(120).setIdleTimeoutUnit(TimeUnit.SECONDS));
+        .setIdleTimeout(cfg.http().idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS));
     return server
         .connectionHandler(connections::opened)
         .invalidRequestHandler(HttpErrors::invalidRequest)
@@ -183,7 +183,9 @@ public final class HttpVerticle extends VerticleBase {
         .register("event-loop", p -> p.complete(Status.OK()));
     HealthCheckHandler ready = HealthCheckHandler.create(vertx)
         .register("kafka", p -> p.complete(health.isUp()
-            ? Status.OK(health.status()) : Status.KO(health.status())));
+            ? Status.OK(health.status()) : Status.KO(health.status())))
+        .register("feed", p -> p.complete(streams.feed().isUp()
+            ? Status.OK(streams.feed().status()) : Status.KO(streams.feed().status())));
     get(router, "/health/live").handler(live);
     get(router, "/health/ready").handler(ready);
     get(router, "/health").handler(ready);

@@ -269,9 +269,15 @@ public final class StallWatch {
         + (own - onCpu) / MS + " ms asleep (" + excusedSleep / MS + " ms of it while other event loops waited for a"
         + " CPU), " + waited / MS + " ms waiting for a CPU, " + stopped / MS + " ms with the JVM stopped, "
         + unseen / MS + " ms not observed; state " + state + " (limit: " + limitMs + " ms of its own)";
+    StackTraceElement[] stack = blocked ? t.getStackTrace() : null;
+    if (blocked && state != 'R' && startingAThread(stack)) {
+      // Thread.start waits until the new thread runs: on a starved machine, a wait for a CPU that the kernel
+      // counts against the new thread, not this one (the same excuse as other event loops' waits above)
+      blocked = false;
+    }
     if (blocked) {
       w.spokeFor = taskStart;
-      report(t, breakdown, t.getStackTrace());
+      report(t, breakdown, stack);
     } else if (w.excusedFor != taskStart) {
       w.excusedFor = taskStart;
       EXCUSED.incrementAndGet();
@@ -279,6 +285,11 @@ public final class StallWatch {
         LOG.info("not counted (so far): {}\n{}", breakdown, format(t.getStackTrace()));
       }
     }
+  }
+
+  private static boolean startingAThread(StackTraceElement[] stack) {
+    return stack.length > 0 && stack[0].getClassName().equals("java.lang.Thread")
+        && stack[0].getMethodName().equals("start0");
   }
 
   private static void report(Thread t, String what, StackTraceElement[] stack) {

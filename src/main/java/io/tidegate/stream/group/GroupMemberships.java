@@ -50,7 +50,8 @@ public final class GroupMemberships {
   private final Semaphore slots;
   private final Counter commits;
   private final Consumers consumers;
-  private final Function<String, Future<?>> lookup;
+  /** Given a join's topics, a look-up of each (one batched call for them all); fails for a topic that does not exist. */
+  private final Function<List<String>, Function<String, ? extends Future<?>>> lookup;
   private final long joinTimeoutMs;
   private final Client client;
   /** Topic to the membership that reads it for this client. */
@@ -64,7 +65,7 @@ public final class GroupMemberships {
    * @param joinTimeoutMs how long a join may take, from the subscribe to the member's first assignment
    */
   public GroupMemberships(Context context, Semaphore slots, Counter commits, Consumers consumers,
-      Function<String, Future<?>> lookup, long joinTimeoutMs, Client client) {
+      Function<List<String>, Function<String, ? extends Future<?>>> lookup, long joinTimeoutMs, Client client) {
     this.context = context;
     this.slots = slots;
     this.commits = commits;
@@ -117,9 +118,10 @@ public final class GroupMemberships {
       }
     });
     List<Future<?>> lookups = new ArrayList<>();
+    Function<String, ? extends Future<?>> each = lookup.apply(topics);
     for (String topic : topics) {
       try {
-        lookups.add(lookup.apply(topic));
+        lookups.add(each.apply(topic));
       } catch (RuntimeException e) {
         lookups.add(Future.failedFuture(e));
       }

@@ -58,6 +58,11 @@ public final class SseEndpoint {
     if (topics.isEmpty()) {
       throw ApiError.badRequest("name at least one topic: /events?topic=orders&topic=payments");
     }
+    int most = context.config().maxTopicsPerSubscribe();
+    if (topics.size() > most) {
+      throw ApiError.badRequest("a stream reads at most " + most + " topics (" + topics.size()
+          + " given; limits.maxTopicsPerSubscribe)");
+    }
     RecordFilter filter = filter(q);
     Object from = from(q.get("from"));
     String lastId = ctx.request().getHeader("Last-Event-ID");
@@ -68,8 +73,9 @@ public final class SseEndpoint {
 
     List<Future<Void>> lookups = new ArrayList<>();
     Map<String, Integer> partitions = new HashMap<>();
+    var lookup = context.topics().batch(topics);
     for (String topic : topics) {
-      lookups.add(context.topics().lookup(topic).map(info -> {
+      lookups.add(lookup.apply(topic).map(info -> {
         partitions.put(topic, info.partitions());
         return null;
       }));

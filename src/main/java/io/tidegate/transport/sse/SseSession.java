@@ -1,5 +1,6 @@
 package io.tidegate.transport.sse;
 
+import io.tidegate.stream.Resume;
 import io.tidegate.stream.StreamClient;
 import io.tidegate.transport.wire.Wire;
 import io.tidegate.stream.StreamContext;
@@ -7,6 +8,7 @@ import io.tidegate.stream.Subscription;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
 import io.tidegate.stream.FeedRecord;
 import io.tidegate.codec.RecordEncoder;
@@ -17,7 +19,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -46,13 +47,16 @@ final class SseSession extends StreamClient {
    * before any record resumes from there.
    */
   void start(RecordFilter filter, Object from, Map<String, Map<Integer, Long>> resume, Map<String, Integer> partitions) {
-    List<Future<Void>> started = new ArrayList<>();
-    for (String topic : topics) {
-      Map<Integer, Long> at = resume == null ? null : resume.get(topic);
-      Object start = at == null ? from : new Resume(at);
-      started.add(startAt(null, topic, filter, start, partitions.get(topic)));
+    Future<Void> started;
+    try {
+      started = subscribe(null, topics, filter, topic -> {
+        Map<Integer, Long> at = resume == null ? null : resume.get(topic);
+        return at == null ? from : new Resume(at);
+      }, topic -> Future.succeededFuture(partitions.get(topic)));
+    } catch (RuntimeException e) {
+      started = Future.failedFuture(e);
     }
-    Future.all(started).onComplete(ar -> {
+    started.onComplete(ar -> {
       if (closed) {
         return;
       }
@@ -114,6 +118,11 @@ final class SseSession extends StreamClient {
   private io.netty.buffer.CompositeByteBuf pending;
 
   @Override
+  protected int pendingBytes() {
+    return pending == null ? 0 : pending.readableBytes();
+  }
+
+  @Override
   protected void writePast(Subscription s, ConsumerRecord<byte[], byte[]> r) {
     out(Unpooled.wrappedBuffer(FeedRecord.sseEvent(RecordEncoder.encode(r, null), 1), idLine()));
   }
@@ -122,27 +131,38 @@ final class SseSession extends StreamClient {
     return SseCursor.idLine(topics, subs);
   }
 
-  /** {@code event: <type>} with the message (less its type and id) as data; JSON has no raw line breaks. */
+  /**
+   * {@code event: <type>} with the message (less its type and id) as data; JSON has no raw line breaks. An
+   * {@code error}'s data is a problem body: its {@code type} is the problem's type URI.
+   */
   @Override
   protected void event(JsonObject message) {
     if (closed) {
       return;
     }
+    out(Unpooled.wrappedBuffer(eventBytes(message)));
+  }
+
+  private static byte[] eventBytes(JsonObject message) {
     JsonObject data = message.copy();
     Object type = data.remove("type");
     data.remove("id");
-    out(Unpooled.wrappedBuffer(("event: " + type + "\ndata: " + data.encode() + "\n\n").getBytes(StandardCharsets.UTF_8)));
+    Object problem = data.remove("problem");
+    if (problem != null) {
+      JsonObject body = new JsonObject().put("type", problem);
+      data = body.mergeIn(data);
+    }
+    return ("event: " + type + "\ndata: " + data.encode() + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * The stream fell a budget behind: a last {@code error} event (status 1013, with the positions reached), then
-   * the connection closes. The EventSource reconnects with the last id it received and loses nothing.
+   * The stream took nothing for a while with a budget waiting: a last {@code error} event (a 503 problem, with
+   * the positions reached), then the connection closes. The EventSource reconnects with the last id it
+   * received and loses nothing.
    */
   @Override
-  protected void overBudget(JsonObject resume) {
-    response.write(Buffer.buffer(("event: error\ndata: " + new JsonObject().put("status", 1013).put("title", "Too slow")
-        .put("detail", "the stream's outbound budget of " + c.config().budgetBytes() + " bytes is used up; "
-            + "reconnect with Last-Event-ID").put("resume", resume).encode() + "\n\n").getBytes(StandardCharsets.UTF_8)));
+  protected void overBudget(ApiError error, JsonObject resume) {
+    response.write(Buffer.buffer(eventBytes(errorFrame(null, error).put("resume", resume))));
     response.reset();
   }
 }

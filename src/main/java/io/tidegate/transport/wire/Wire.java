@@ -1,7 +1,11 @@
 package io.tidegate.transport.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
@@ -36,6 +40,26 @@ public final class Wire {
   /** A final text frame over {@code bytes}, sharing them (no copy). */
   public static WebSocketFrame textFrame(ByteBuf bytes) {
     return new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true);
+  }
+
+  /**
+   * A connection just upgraded to a WebSocket: the HTTP idle timeout stops applying to it (the WebSocket
+   * endpoint keeps sockets by pings instead), and text messages are checked to be UTF-8 as they arrive, by
+   * Netty's {@link Utf8FrameValidator}, whose failure names close code 1007. Vert.x does neither by itself.
+   */
+  public static boolean upgraded(HttpConnection connection) {
+    if (!(connection instanceof HttpServerConnection c)) {
+      return false;
+    }
+    ChannelPipeline pipeline = c.channelHandlerContext().pipeline();
+    if (pipeline.get(IdleStateHandler.class) != null) {
+      pipeline.remove(IdleStateHandler.class);
+    }
+    ChannelHandlerContext decoder = pipeline.context(WebSocketFrameDecoder.class);
+    if (decoder != null && pipeline.get(Utf8FrameValidator.class) == null) {
+      pipeline.addAfter(decoder.name(), "tidegate-utf8", new Utf8FrameValidator(false));
+    }
+    return decoder != null;
   }
 
   /**

@@ -1,36 +1,59 @@
 package io.tidegate.transport.ws;
 
+import io.tidegate.error.ApiError;
+import io.tidegate.error.Problems;
 import io.tidegate.publish.PublishService;
 import io.tidegate.stream.StreamContext;
-
-import io.tidegate.error.Problems;
 import io.tidegate.transport.wire.Wire;
-import io.vertx.core.Context;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** {@code /ws}: upgrades to a WebSocket and gives it a session on this event loop. */
+/**
+ * {@code /ws}: upgrades to a WebSocket and gives it a session on this event loop. Every socket of the loop is
+ * pinged every {@code ws.pingSeconds} (one timer per loop); sockets are kept alive by pings, so the HTTP idle
+ * timeout does not apply to them.
+ */
 public final class WsEndpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(WsEndpoint.class);
   private final StreamContext wsContext;
-  private final PublishService publishing;
-  private final long publishTimeoutMs;
-  private final java.util.Set<io.vertx.core.http.ServerWebSocket> open = new java.util.HashSet<>();
+  private final WsPublisher publisher;
+  private final Map<ServerWebSocket, WsSession> open = new HashMap<>();
+  private final long pingTimer;
 
   /** @param context this event loop's streaming context (its fan-out, shared with SSE streams) */
-  public WsEndpoint(StreamContext context, PublishService publishing, java.time.Duration publishTimeout) {
+  public WsEndpoint(StreamContext context, PublishService publishing, Duration publishTimeout) {
     this.wsContext = context;
-    this.publishing = publishing;
-    this.publishTimeoutMs = publishTimeout.toMillis();
+    this.publisher = new WsPublisher(publishing, context.context().owner(), publishTimeout.toMillis());
+    long every = context.config().pingSeconds() * 1000L;
+    pingTimer = context.context().owner().setPeriodic(every, every,
+        t -> List.copyOf(open.values()).forEach(WsSession::keepAlive));
   }
 
   public void handle(RoutingContext ctx) {
-    Wire.consolidateFlushes(ctx.request().connection());
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+      Problems.send(ctx.response(), ApiError.badRequest("/ws takes a WebSocket handshake (Upgrade: websocket)"));
+      return;
+    }
+    HttpConnection connection = ctx.request().connection();
+    Wire.consolidateFlushes(connection);
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
+          Wire.upgraded(connection);
           wsContext.sessions().incrementAndGet();
-          open.add(ws);
-          new WsSession(ws, wsContext, publishing, publishTimeoutMs, () -> open.remove(ws));
+          open.put(ws, new WsSession(ws, wsContext, publisher, () -> open.remove(ws)));
         })
-        .onFailure(e -> Problems.send(ctx, e));
+        .onFailure(e -> {
+          // an ordinary bad handshake (no key, wrong version...): one line, and Vert.x has answered it already
+          LOG.debug("WebSocket handshake refused: {}", e.toString());
+          Problems.send(ctx.response(), ApiError.badRequest("the WebSocket handshake is invalid: " + e.getMessage()));
+        });
   }
 
   /**
@@ -38,7 +61,8 @@ public final class WsEndpoint {
    * replies (a client that stopped reading never sends one); the listener's grace period bounds the rest.
    */
   public void closeAll() {
-    for (io.vertx.core.http.ServerWebSocket ws : java.util.List.copyOf(open)) {
+    wsContext.context().owner().cancelTimer(pingTimer);
+    for (ServerWebSocket ws : List.copyOf(open.keySet())) {
       ws.close((short) 1001, "going away");
     }
   }

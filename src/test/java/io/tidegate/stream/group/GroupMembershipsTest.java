@@ -91,7 +91,7 @@ class GroupMembershipsTest {
     return new GroupMemberships(context, slots, commits, (group, reset) -> {
       consumersMade.incrementAndGet();
       return consumer;
-    }, lookup, joinTimeoutMs, new FakeClient());
+    }, topics -> lookup, joinTimeoutMs, new FakeClient());
   }
 
   private GroupMemberships memberships() {

@@ -276,7 +276,8 @@ class WebSocketIT {
   void aSocketThatStopsReadingIsClosedWith1013AndItsResumeOffsetsWhileOthersGetEverything() {
     String topic = uniqueTopic("ws-slow");
     createTopic(topic, 2);
-    try (TestGateway small = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("budgetBytes", 256 * 1024)));
+    try (TestGateway small = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("budgetBytes", 256 * 1024)
+            .put("stallSeconds", 2)));
          WsClient slow = WsClient.connect(clients, small); WsClient fast = WsClient.connect(clients, small)) {
       slow.send(subscribe("s", topic, "latest"));
       fast.send(subscribe("f", topic, "latest"));
@@ -293,10 +294,15 @@ class WebSocketIT {
       }
       fast.awaitRecords(2000);
       assertExactlyOnceInOrder(fast.records(), 2000);
+      // a socket that takes nothing for ws.stallSeconds while a budget behind is closed; only then does it read
+      Awaits.until("the gateway closes the stalled socket",
+          () -> small.gateway().registry().get("tidegate.ws.closed.slow").counter().count() == 1.0);
       slow.socket().resume();
       Awaits.until("the slow socket is closed", () -> slow.closeCode() != null);
       assertEquals((short) 1013, slow.closeCode());
-      JsonObject last = slow.await(f -> f.getInteger("status", 0) == 1013);
+      JsonObject last = slow.await(f -> "error".equals(f.getString("type")) && f.containsKey("resume"));
+      assertEquals(503, last.getInteger("status"), "an HTTP status in the frame; the close code says 1013");
+      assertEquals("https://tidegate.io/problems/too-slow", last.getString("problem"));
       JsonObject resume = last.getJsonObject("resume").getJsonObject(topic);
       assertNotNull(resume, "the last frame gives the offsets to resume from");
       long deliveredBefore = slow.records().size();
@@ -304,6 +310,42 @@ class WebSocketIT {
       assertEquals(deliveredBefore, resumeTotal, "resume offsets follow exactly what was delivered");
       assertEquals(0.0, small.gateway().registry().get("tidegate.feed.pauses").counter().count(),
           "one subscriber still read: the fetch was never paused for the slow one");
+    }
+  }
+
+  /**
+   * A socket that stops reading for a moment while a burst far larger than its budget flows (and another
+   * subscriber keeps the feed going) falls behind the live feed instead of being cut: once it reads again it
+   * catches up from Kafka and gets every record, in order, exactly once.
+   */
+  @Test
+  void aSocketThatIsSlowForAMomentFallsBehindAndCatchesUpInsteadOfBeingCut() {
+    String topic = uniqueTopic("ws-moment");
+    createTopic(topic, 2);
+    try (TestGateway small = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("budgetBytes", 256 * 1024)
+            .put("stallSeconds", 120)));
+         WsClient moment = WsClient.connect(clients, small); WsClient fast = WsClient.connect(clients, small)) {
+      moment.send(subscribe("m", topic, "latest"));
+      fast.send(subscribe("f", topic, "latest"));
+      moment.awaitType("subscribed", "m");
+      fast.awaitType("subscribed", "f");
+      moment.socket().pause();
+      String big = "y".repeat(4000);
+      for (int i = 0; i < 40; i++) {
+        JsonArray records = new JsonArray();
+        for (int j = 0; j < 50; j++) {
+          records.add(new JsonObject().put("value", new JsonObject().put("n", i * 50 + j).put("pad", big)));
+        }
+        assertEquals(200, Http.postJson(small.url("/topics/" + topic + "/records"), new JsonObject().put("records", records)).status());
+      }
+      fast.awaitRecords(2000);
+      Awaits.until("the paused socket's budget is used up", () -> small.gauge("tidegate.stream.behind") > 0
+          || small.gateway().registry().get("tidegate.ws.closed.slow").counter().count() > 0);
+      moment.socket().resume();
+      moment.awaitRecords(2000);
+      assertNull(moment.closeCode(), "a socket that reads again is not cut");
+      assertExactlyOnceInOrder(moment.records(), 2000);
+      assertEquals(0.0, small.gateway().registry().get("tidegate.ws.closed.slow").counter().count());
     }
   }
 

@@ -1,0 +1,143 @@
+package io.tidegate.stream;
+
+import io.tidegate.error.ErrorMapper;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Delivers a subscription's past from Kafka ({@link CatchUpReader}), paced by its client's budget, until it
+ * has delivered up to where the live feed stands on this loop; then the subscription rides the feed again,
+ * with no gap and no duplicate at the seam. Used for subscriptions that start in the past and for those that
+ * fell a budget behind the feed. Each reading subscription holds one of the gateway's catch-up permits.
+ */
+final class CatchUpDelivery {
+  /** How soon a subscription that fell behind asks again for a catch-up permit when none was free. */
+  private static final long PERMIT_RETRY_MS = 250;
+  private final StreamClient client;
+  private final StreamContext c;
+
+  CatchUpDelivery(StreamClient client, StreamContext context) {
+    this.client = client;
+    this.c = context;
+  }
+
+  /** Prepares to read the subscription's past from its positions; false when no catch-up permit is free. */
+  boolean begin(Subscription s) {
+    if (!c.catchUps().tryAcquire()) {
+      return false;
+    }
+    s.catchUp = new CatchUpReader(c.clients(), c.catchUpWorkers(), s.topic, s.next);
+    return true;
+  }
+
+  /**
+   * The client has no room for the subscription's next live record: the subscription stops taking live
+   * records, and once the client drained it reads from Kafka from where it stands.
+   */
+  void fallBehind(Subscription s) {
+    setBehind(s, true);
+    client.whenDrained(() -> fromBehind(s));
+  }
+
+  private void fromBehind(Subscription s) {
+    if (client.closed || client.subs.get(s.topic) != s || !s.behind) {
+      return;
+    }
+    if (!begin(s)) {
+      c.context().owner().setTimer(PERMIT_RETRY_MS, t -> fromBehind(s));
+      return;
+    }
+    setBehind(s, false);
+    read(s);
+  }
+
+  private void setBehind(Subscription s, boolean now) {
+    if (s.behind != now) {
+      s.behind = now;
+      c.streams().behind().addAndGet(now ? 1 : -1);
+    }
+  }
+
+  /** Stops reading the past (caught up, dropped, or the client left) and gives the permit back. */
+  void end(Subscription s) {
+    setBehind(s, false);
+    if (s.catchUp != null) {
+      s.catchUp.close();
+      s.catchUp = null;
+      c.catchUps().release();
+    }
+  }
+
+  /** Reads the next chunk of the past; joins the live feed once delivery has reached it on every partition. */
+  void read(Subscription s) {
+    CatchUpReader reader = s.catchUp;
+    if (reader == null || client.closed) {
+      return;
+    }
+    reader.next().onComplete(ar -> {
+      if (s.catchUp != reader || client.closed) {
+        return;
+      }
+      if (ar.failed()) {
+        client.error(s.id, ErrorMapper.toApiError(ar.cause()));
+        client.drop(s.topic);
+        return;
+      }
+      for (CatchUpReader.Jump j : ar.result().jumps()) {
+        // retention removed what the client had not read yet: say where delivery resumes
+        s.next.put(j.partition(), j.offset());
+        client.event(new JsonObject().put("type", "reset").put("id", s.id).put("topic", s.topic)
+            .put("partition", j.partition()).put("requested", j.requested()).put("offset", j.offset()));
+      }
+      deliver(s, reader, ar.result().records(), 0);
+    });
+  }
+
+  /**
+   * Writes a chunk of the past from {@code from} on. Reading the past is paced by the client: past half its
+   * budget, writing waits for it to drain.
+   */
+  private void deliver(Subscription s, CatchUpReader reader, List<ConsumerRecord<byte[], byte[]>> chunk, int from) {
+    Budget budget = client.budget;
+    for (int i = from; i < chunk.size(); i++) {
+      if (s.catchUp != reader || client.closed) {
+        return;
+      }
+      if (budget.pastHalf()) {
+        int resumeAt = i;
+        client.whenDrained(() -> deliver(s, reader, chunk, resumeAt));
+        return;
+      }
+      ConsumerRecord<byte[], byte[]> r = chunk.get(i);
+      Long next = s.next.get(r.partition());
+      if (next != null && r.offset() < next) {
+        continue;
+      }
+      s.next.put(r.partition(), r.offset() + 1);
+      if (s.filter.matches(r)) {
+        client.writePast(s, r);
+      }
+    }
+    if (reachedLive(s)) {
+      end(s);
+    } else if (budget.pastHalf()) {
+      client.whenDrained(() -> read(s));
+    } else {
+      read(s);
+    }
+  }
+
+  /** True when, on every partition, the subscription has delivered up to where the live feed stands here. */
+  private boolean reachedLive(Subscription s) {
+    for (Map.Entry<Integer, Long> e : s.next.entrySet()) {
+      Long live = c.fanout().liveNext(new TopicPartition(s.topic, e.getKey()));
+      if (live == null || e.getValue() < live) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

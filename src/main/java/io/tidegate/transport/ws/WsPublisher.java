@@ -1,0 +1,75 @@
+package io.tidegate.transport.ws;
+
+import io.tidegate.codec.PublishRecord;
+import io.tidegate.codec.RecordParser;
+import io.tidegate.codec.TopicNames;
+import io.tidegate.error.ApiError;
+import io.tidegate.error.ErrorMapper;
+import io.tidegate.publish.PublishService;
+import io.tidegate.publish.Publisher.Ack;
+import io.tidegate.publish.Publisher.Failed;
+import io.tidegate.publish.Publisher.Outcome;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * A WebSocket {@code publish}: one record per frame, read from the frame's own bytes by the same parser as
+ * HTTP publish, so a JSON value reaches Kafka exactly as the client wrote it ({@code 1.10} stays {@code 1.10},
+ * big integers keep every digit). Answered with {@code ack} once Kafka acknowledged it, or an error.
+ */
+final class WsPublisher {
+  /** The frame's own fields; everything else is the record's. */
+  private static final Set<String> ENVELOPE = Set.of("type", "id", "topic");
+
+  private final PublishService publishing;
+  private final Vertx vertx;
+  private final long timeoutMs;
+
+  WsPublisher(PublishService publishing, Vertx vertx, long timeoutMs) {
+    this.publishing = publishing;
+    this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Publishes the frame's record. Throws {@link ApiError} for what is refused at once.
+   *
+   * @param msg   the frame, parsed (for its envelope)
+   * @param text  the frame as received (for the record's bytes)
+   * @param reply sends a frame to the client
+   * @param error sends an error frame for the request {@code id}
+   */
+  void publish(String id, JsonObject msg, String text, Consumer<JsonObject> reply, BiConsumer<String, ApiError> error) {
+    if (!(msg.getValue("topic") instanceof String topic)) {
+      throw ApiError.badRequest("'topic' must be a topic name");
+    }
+    TopicNames.validate(topic);
+    if (msg.containsKey("records")) {
+      throw ApiError.badRequest("a WebSocket publish carries one record (key, value, headers...), not 'records'; "
+          + "send one frame per record, or POST a batch to /topics/{topic}/records");
+    }
+    List<PublishRecord> records = RecordParser.parse(text.getBytes(StandardCharsets.UTF_8), ENVELOPE);
+    Future<List<Outcome>> outcomes = publishing.submit(topic, records).outcomes();
+    long timer = vertx.setTimer(timeoutMs, t -> error.accept(id, ApiError.timeout(
+        "Kafka did not acknowledge within " + timeoutMs + " ms; the record may still be written", 5)));
+    outcomes.onComplete(ar -> {
+      if (!vertx.cancelTimer(timer)) {
+        return; // already answered with the timeout
+      }
+      if (ar.failed()) {
+        error.accept(id, ErrorMapper.toApiError(ar.cause()));
+      } else if (ar.result().get(0) instanceof Ack a) {
+        reply.accept(new JsonObject().put("type", "ack").put("id", id).put("topic", topic).put("partition", a.partition())
+            .put("offset", a.offset()).put("timestamp", a.timestamp()));
+      } else if (ar.result().get(0) instanceof Failed f) {
+        error.accept(id, f.error());
+      }
+    });
+  }
+}

@@ -1,0 +1,113 @@
+package io.tidegate.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.tidegate.config.TidegateConfig;
+import io.tidegate.error.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The client registration side of the fan-out: who gets a topic's records, and when the feed may pause it. */
+class FanoutTest {
+  private final Vertx vertx = Vertx.vertx();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final LiveFeed feed = new LiveFeed(null, registry);
+  private final Fanout fanout = new Fanout(vertx.getOrCreateContext(), feed);
+  private final StreamContext context = new StreamContext(vertx.getOrCreateContext(), fanout,
+      new Streams(new TidegateConfig.Ws(4096, 1000, 1, 1, false, 30, 10, 100, 100), feed, null, null, null,
+          new Semaphore(1), new Semaphore(1), new AtomicInteger(), new AtomicInteger(), new AtomicInteger(),
+          new AtomicInteger(), Counter.builder("slow").register(registry), Counter.builder("c").register(registry)),
+      new AtomicInteger());
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** A client that only counts the live records it is given. */
+  private final class Counting extends StreamClient {
+    final List<Long> got = new ArrayList<>();
+
+    Counting() {
+      super(context, () -> {});
+    }
+
+    @Override
+    protected Future<Void> write(ByteBuf bytes) {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    protected void writeLive(Subscription s, FeedRecord r) {
+      got.add(r.offset());
+    }
+
+    @Override
+    protected void writePast(Subscription s, ConsumerRecord<byte[], byte[]> r) {}
+
+    @Override
+    protected void event(JsonObject message) {}
+
+    @Override
+    protected void overBudget(ApiError error, JsonObject resume) {}
+  }
+
+  private static FeedRecord record(long offset) {
+    return new FeedRecord(new ConsumerRecord<>("t", 0, offset, null, new byte[0]), new byte[1],
+        Counter.builder("e").register(new SimpleMeterRegistry()));
+  }
+
+  private static Subscription at(StreamClient c, long next) {
+    Subscription s = new Subscription("s", "t", io.tidegate.codec.RecordFilter.ALL, true);
+    s.next.put(0, next);
+    c.subs.put("t", s);
+    return s;
+  }
+
+  @Test
+  void registeredClientsGetTheRecordsAndUnregisteredOnesDoNot() {
+    Counting a = new Counting();
+    Counting b = new Counting();
+    at(a, 0);
+    at(b, 0);
+    fanout.register("t", a);
+    fanout.register("t", b);
+    fanout.register("t", a); // twice is once
+    fanout.records(List.of(record(0)), () -> {});
+    fanout.unregister("t", b);
+    fanout.records(List.of(record(1)), () -> {});
+    assertEquals(List.of(0L, 1L), a.got);
+    assertEquals(List.of(0L), b.got);
+    assertEquals(2L, fanout.liveNext(new TopicPartition("t", 0)));
+  }
+
+  @Test
+  void theTopicPausesOnlyWhileEveryClientOfItIsCongested() {
+    Counting a = new Counting();
+    Counting b = new Counting();
+    fanout.register("t", a);
+    fanout.register("t", b);
+    double before = registry.get("tidegate.feed.pauses").counter().count();
+    fanout.congestion(a, Set.of("t"), true);
+    assertEquals(before, registry.get("tidegate.feed.pauses").counter().count(), "b still reads");
+    fanout.congestion(b, Set.of("t"), true);
+    assertEquals(before + 1, registry.get("tidegate.feed.pauses").counter().count(), "nobody reads: paused");
+    fanout.congestion(a, Set.of("t"), false);
+    fanout.congestion(a, Set.of("t"), true);
+    assertEquals(before + 2, registry.get("tidegate.feed.pauses").counter().count(), "a drained, then congested again");
+  }
+}
