@@ -73,6 +73,11 @@ public final class AuthPolicy {
         .onFailure(e -> unauthenticated.increment());
   }
 
+  /** What {@code identity} may do, checked operation by operation. */
+  public Access access(Identity identity) {
+    return new Access(this, identity);
+  }
+
   /** Fails with 403 unless {@code allowed}; the answer never says whether the topic exists. */
   public void require(boolean allowed, String what) {
     if (!allowed) {

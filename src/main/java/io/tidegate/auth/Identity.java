@@ -1,6 +1,7 @@
 package io.tidegate.auth;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Who is calling and what they may do, decided once per connection (or per HTTP request, through a cache).
@@ -12,6 +13,19 @@ public record Identity(String subject, long expiresAtMs, Permissions permissions
 
   /** Mode {@code none}: nobody in particular, allowed everything but Kafka's internal topics. */
   public static final Identity ANONYMOUS = new Identity(null, 0, Permissions.ALL);
+
+  private static final String KEY = "tidegate.identity";
+
+  /** The identity established for this request (anonymous when none was). */
+  public static Identity of(RoutingContext ctx) {
+    Identity id = ctx.get(KEY);
+    return id == null ? ANONYMOUS : id;
+  }
+
+  /** Establishes the identity of this request, for the routes after. */
+  public void attach(RoutingContext ctx) {
+    ctx.put(KEY, this);
+  }
 
   public boolean expired(long nowMs) {
     return expiresAtMs > 0 && nowMs >= expiresAtMs;

@@ -173,10 +173,10 @@ public final class HttpVerticle extends VerticleBase {
     get(router, "/me").handler(ctx -> Problems.json(ctx, 200, IdentityHandler.identity(ctx).toJson()));
     Fanout fanout = streams.fanoutFor(context);
     ws = new WsEndpoint(new StreamContext(context, fanout, streams, streams.wsSessions()), publishing,
-        cfg.publish().timeout());
+        cfg.publish().timeout(), auth);
     router.get("/ws").handler(ws::handle);
     sse = new SseEndpoint(new StreamContext(context, fanout, streams, streams.sseSessions()),
-        cfg.sse().heartbeat());
+        cfg.sse().heartbeat(), auth);
     router.get("/events").handler(sse::handle);
 
     HealthCheckHandler live = HealthCheckHandler.create(vertx)

@@ -13,6 +13,7 @@ import io.tidegate.testing.Http;
 import io.tidegate.testing.Jwts;
 import io.tidegate.testing.KafkaTestClients;
 import io.tidegate.testing.TestGateway;
+import io.tidegate.testing.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -200,6 +201,43 @@ class HttpAuthIT {
     assertNull(Http.get(gw.url("/health/ready"), "Origin", "https://evil.example").header("Access-Control-Allow-Origin"));
     assertFalse(Http.get(gw.url("/health/ready"), "Origin", "https://evil.example").status() == 403,
         "reading health from another origin is harmless");
+  }
+
+  @Test
+  void onAWebSocketEachOperationIsCheckedAndADenialLeavesTheSocketOpen() {
+    String token = token(good("rita").put("roles", new JsonArray().add("reader"))
+        .put("tidegate", new JsonObject().put("groups", new JsonArray().add("billing-*"))));
+    long before = KafkaTestClients.endOffsetSum(orders, 2);
+    try (WsClient ws = WsClient.connect(vertx, gw, token)) {
+      ws.send(new JsonObject().put("type", "subscribe").put("id", "s1").put("topics", new JsonArray().add(secret)));
+      assertEquals(403, ws.awaitType("error", "s1").getInteger("status"), "payroll is not the reader's");
+      ws.send(new JsonObject().put("type", "publish").put("id", "p1").put("topic", orders).put("value", 1));
+      assertEquals(403, ws.awaitType("error", "p1").getInteger("status"), "the reader may not publish");
+      ws.send(new JsonObject().put("type", "subscribe").put("id", "g1").put("topics", new JsonArray().add(orders))
+          .put("group", "payroll-team"));
+      assertEquals(403, ws.awaitType("error", "g1").getInteger("status"), "groups outside billing-* are refused");
+      ws.send(new JsonObject().put("type", "subscribe").put("id", "s2").put("topics", new JsonArray().add(orders)));
+      ws.awaitType("subscribed", "s2");
+    }
+    assertEquals(before, KafkaTestClients.endOffsetSum(orders, 2));
+    try (Http.Streamed sse = Http.stream(gw.url("/events?topic=" + secret + "&access_token=" + token))) {
+      assertEquals(403, sse.status(), "an SSE stream of a topic the reader may not read");
+    }
+  }
+
+  @Test
+  void aTopicGrantedOnlyThroughARowLevelFilterIsRefusedRatherThanServedUnfiltered() {
+    String token = token(good("nina").put("tidegate", new JsonObject().put("subscribe", new JsonArray().add(orders))
+        .put("filters", new JsonObject().put(orders, new JsonObject().put("key", "nina")))));
+    try (WsClient ws = WsClient.connect(vertx, gw, token)) {
+      ws.send(new JsonObject().put("type", "subscribe").put("id", "s1").put("topics", new JsonArray().add(orders)));
+      assertEquals(403, ws.awaitType("error", "s1").getInteger("status"));
+    }
+    try (Http.Streamed sse = Http.stream(gw.url("/events?topic=" + orders + "&access_token=" + token))) {
+      assertEquals(403, sse.status());
+    }
+    assertEquals(403, Http.get(gw.url("/topics/" + orders + "/records?from=earliest"), "Authorization",
+        bearer(token)).status());
   }
 
   /** The handshake's status: 101 when upgraded, else what the gateway answered. */

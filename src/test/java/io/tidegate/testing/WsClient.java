@@ -41,13 +41,22 @@ public final class WsClient implements AutoCloseable {
 
   /** With {@code receiveBufferBytes} > 0, the socket's kernel receive buffer is that small (SO_RCVBUF). */
   public static WsClient connect(Vertx vertx, TestGateway gw, int maxFrame, int receiveBufferBytes) {
+    return connect(vertx, gw, maxFrame, receiveBufferBytes, "/ws");
+  }
+
+  /** With a bearer token for a gateway in {@code auth.mode} jwt (as a browser sends it: in the query). */
+  public static WsClient connect(Vertx vertx, TestGateway gw, String token) {
+    return connect(vertx, gw, 2 * 1024 * 1024, -1, "/ws?access_token=" + token);
+  }
+
+  private static WsClient connect(Vertx vertx, TestGateway gw, int maxFrame, int receiveBufferBytes, String uri) {
     WebSocketClientOptions options = new WebSocketClientOptions().setMaxFrameSize(maxFrame).setMaxMessageSize(maxFrame);
     if (receiveBufferBytes > 0) {
       options.setReceiveBufferSize(receiveBufferBytes);
     }
     WebSocketClient client = vertx.createWebSocketClient(options);
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(Integer.parseInt(gw.url("").replaceAll(".*:(\\d+)$", "$1"))).setURI("/ws");
+        .setPort(Integer.parseInt(gw.url("").replaceAll(".*:(\\d+)$", "$1"))).setURI(uri);
     return new WsClient(client, Awaits.result(client.connect(o)));
   }
 

@@ -21,9 +21,12 @@ public final class Guards {
     return topic((p, t) -> p.mayPublish(t), "publish to");
   }
 
-  /** History pages are subscriptions to the past. */
+  /** History pages are subscriptions to the past, with the same rules. */
   public Handler<RoutingContext> subscribe() {
-    return topic((p, t) -> p.maySubscribe(t), "read");
+    return ctx -> {
+      policy.access(IdentityHandler.identity(ctx)).subscribe(ctx.pathParam("topic"));
+      ctx.next();
+    };
   }
 
   /** Describing a topic: for those who may read it or write to it. */
@@ -34,7 +37,7 @@ public final class Guards {
   /** Creating and deleting topics, listing groups. */
   public Handler<RoutingContext> admin() {
     return ctx -> {
-      policy.require(IdentityHandler.identity(ctx).permissions().admin(), "administer this gateway");
+      policy.access(IdentityHandler.identity(ctx)).admin();
       ctx.next();
     };
   }

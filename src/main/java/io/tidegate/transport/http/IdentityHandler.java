@@ -14,7 +14,6 @@ import io.vertx.ext.web.RoutingContext;
  * and SSE requests are authenticated here too, before the upgrade or the stream starts.
  */
 public final class IdentityHandler implements Handler<RoutingContext> {
-  private static final String KEY = "tidegate.identity";
 
   private final AuthPolicy policy;
 
@@ -29,7 +28,7 @@ public final class IdentityHandler implements Handler<RoutingContext> {
       if (ar.failed()) {
         Problems.send(ctx, ar.cause());
       } else {
-        ctx.put(KEY, ar.result());
+        ar.result().attach(ctx);
         ctx.next();
       }
     });
@@ -37,8 +36,7 @@ public final class IdentityHandler implements Handler<RoutingContext> {
 
   /** The caller's identity; anonymous before authentication or in mode none. */
   public static Identity identity(RoutingContext ctx) {
-    Identity id = ctx.get(KEY);
-    return id == null ? Identity.ANONYMOUS : id;
+    return Identity.of(ctx);
   }
 
   /** The bearer token of the request, from its header or its {@code access_token} parameter; null if none. */

@@ -1,5 +1,9 @@
 package io.tidegate.transport.sse;
 
+import io.tidegate.auth.Access;
+import io.tidegate.auth.AuthPolicy;
+import io.tidegate.auth.Identity;
+
 import io.tidegate.stream.StreamContext;
 
 import io.tidegate.error.ApiError;
@@ -27,15 +31,17 @@ import java.util.Set;
  * clients that cannot set headers) resumes after the last event received.
  */
 public final class SseEndpoint {
-  private static final Set<String> PARAMS = Set.of("topic", "from", "key", "lastEventId");
+  private static final Set<String> PARAMS = Set.of("topic", "from", "key", "lastEventId", "access_token");
 
   private final StreamContext context;
   private final Set<SseSession> open = new HashSet<>();
   private final long heartbeatTimer;
+  private final AuthPolicy policy;
 
   /** Call on the event loop that will serve these streams; shares that loop's fan-out with {@code /ws}. */
-  public SseEndpoint(StreamContext context, java.time.Duration heartbeat) {
+  public SseEndpoint(StreamContext context, java.time.Duration heartbeat, AuthPolicy policy) {
     this.context = context;
+    this.policy = policy;
     long every = heartbeat.toMillis();
     heartbeatTimer = context.context().owner().setPeriodic(every, every, t -> List.copyOf(open).forEach(SseSession::heartbeat));
   }
@@ -58,6 +64,8 @@ public final class SseEndpoint {
     if (topics.isEmpty()) {
       throw ApiError.badRequest("name at least one topic: /events?topic=orders&topic=payments");
     }
+    Access access = policy.access(Identity.of(ctx)); // verified before the stream starts (IdentityHandler)
+    topics.forEach(access::subscribe);
     int most = context.config().maxTopicsPerSubscribe();
     if (topics.size() > most) {
       throw ApiError.badRequest("a stream reads at most " + most + " topics (" + topics.size()

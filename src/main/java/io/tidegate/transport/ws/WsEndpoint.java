@@ -1,5 +1,9 @@
 package io.tidegate.transport.ws;
 
+import io.tidegate.auth.Access;
+import io.tidegate.auth.AuthPolicy;
+import io.tidegate.auth.Identity;
+
 import io.tidegate.error.ApiError;
 import io.tidegate.error.Problems;
 import io.tidegate.publish.PublishService;
@@ -26,10 +30,12 @@ public final class WsEndpoint {
   private final WsPublisher publisher;
   private final Map<ServerWebSocket, WsSession> open = new HashMap<>();
   private final long pingTimer;
+  private final AuthPolicy policy;
 
   /** @param context this event loop's streaming context (its fan-out, shared with SSE streams) */
-  public WsEndpoint(StreamContext context, PublishService publishing, Duration publishTimeout) {
+  public WsEndpoint(StreamContext context, PublishService publishing, Duration publishTimeout, AuthPolicy policy) {
     this.wsContext = context;
+    this.policy = policy;
     this.publisher = new WsPublisher(publishing, context.context().owner(), publishTimeout.toMillis());
     long every = context.config().pingSeconds() * 1000L;
     pingTimer = context.context().owner().setPeriodic(every, every,
@@ -41,13 +47,14 @@ public final class WsEndpoint {
       Problems.send(ctx.response(), ApiError.badRequest("/ws takes a WebSocket handshake (Upgrade: websocket)"));
       return;
     }
+    Access access = policy.access(Identity.of(ctx)); // verified before the upgrade (IdentityHandler)
     HttpConnection connection = ctx.request().connection();
     Wire.consolidateFlushes(connection);
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           Wire.upgraded(connection);
           wsContext.sessions().incrementAndGet();
-          open.put(ws, new WsSession(ws, wsContext, publisher, () -> open.remove(ws)));
+          open.put(ws, new WsSession(ws, wsContext, publisher, access, () -> open.remove(ws)));
         })
         .onFailure(e -> {
           // an ordinary bad handshake (no key, wrong version...): one line, and Vert.x has answered it already

@@ -1,5 +1,7 @@
 package io.tidegate.transport.ws;
 
+import io.tidegate.auth.Access;
+
 import io.tidegate.codec.PublishRecord;
 import io.tidegate.codec.RecordParser;
 import io.tidegate.codec.TopicNames;
@@ -45,11 +47,13 @@ final class WsPublisher {
    * @param reply sends a frame to the client
    * @param error sends an error frame for the request {@code id}
    */
-  void publish(String id, JsonObject msg, String text, Consumer<JsonObject> reply, BiConsumer<String, ApiError> error) {
+  void publish(String id, JsonObject msg, String text, Access access, Consumer<JsonObject> reply,
+      BiConsumer<String, ApiError> error) {
     if (!(msg.getValue("topic") instanceof String topic)) {
       throw ApiError.badRequest("'topic' must be a topic name");
     }
     TopicNames.validate(topic);
+    access.publish(topic);
     if (msg.containsKey("records")) {
       throw ApiError.badRequest("a WebSocket publish carries one record (key, value, headers...), not 'records'; "
           + "send one frame per record, or POST a batch to /topics/{topic}/records");

@@ -1,5 +1,7 @@
 package io.tidegate.transport.ws;
 
+import io.tidegate.auth.Access;
+
 import io.tidegate.stream.StreamClient;
 import io.tidegate.stream.StreamContext;
 import io.tidegate.stream.Subscription;
@@ -37,9 +39,11 @@ final class WsSession extends StreamClient {
   private long takenAtLastPing;
 
   private final GroupMemberships groups;
+  private final Access access;
 
-  WsSession(ServerWebSocket ws, StreamContext context, WsPublisher publisher, Runnable onClose) {
+  WsSession(ServerWebSocket ws, StreamContext context, WsPublisher publisher, Access access, Runnable onClose) {
     super(context, onClose);
+    this.access = access;
     this.ws = ws;
     this.publisher = publisher;
     this.groups = new GroupMemberships(context.context(), context.groupMembers(), context.groupCommits(),
@@ -104,7 +108,7 @@ final class WsSession extends StreamClient {
       switch (t) {
         case "subscribe" -> subscribe(id, msg);
         case "unsubscribe" -> unsubscribe(id, msg);
-        case "publish" -> publisher.publish(id, msg, text, this::send, this::error);
+        case "publish" -> publisher.publish(id, msg, text, access, this::send, this::error);
         case "ping" -> send(new JsonObject().put("type", "pong").put("id", id));
         case "commit" -> groups.commit(id, msg);
         default -> throw ApiError.badRequest("unknown type '" + t + "' (subscribe, unsubscribe, publish, commit, ping)");
@@ -121,7 +125,11 @@ final class WsSession extends StreamClient {
         throw ApiError.conflict("already subscribed to '" + topic + "'; unsubscribe first");
       }
     }
+    topics.forEach(access::subscribe);
     if (msg.containsKey("group")) {
+      if (msg.getValue("group") instanceof String group) {
+        access.join(group);
+      }
       groups.join(id, msg, topics);
       return;
     }
