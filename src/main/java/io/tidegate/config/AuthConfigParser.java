@@ -13,7 +13,7 @@ import java.util.Set;
 
 /** The {@code auth} section, and the rule that an anonymous gateway listens on the loopback interface only. */
 final class AuthConfigParser {
-  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles", "stampHeader");
+  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles");
   static final Set<String> JWT_KEYS = Set.of("secret", "publicKeys", "jwksUrl", "issuer", "audience",
       "jwksMinIntervalSeconds");
 
@@ -48,10 +48,9 @@ final class AuthConfigParser {
       }
       roles.put(name, spec);
     }
-    String stamp = blankToNull(r.string("auth.stampHeader", ""));
     return new TidegateConfig.Auth(jwt, r.bool("auth.allowAnonymous", false), secret, keys, jwks,
         blankToNull(r.string("auth.jwt.issuer", "")), blankToNull(r.string("auth.jwt.audience", "")),
-        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles, stamp);
+        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles);
   }
 
   /**

@@ -30,7 +30,6 @@ public final class ConfigLoader {
       Map.entry("TIDEGATE_AUTH_JWT_JWKS_URL", "auth.jwt.jwksUrl"),
       Map.entry("TIDEGATE_AUTH_JWT_ISSUER", "auth.jwt.issuer"),
       Map.entry("TIDEGATE_AUTH_JWT_AUDIENCE", "auth.jwt.audience"),
-      Map.entry("TIDEGATE_AUTH_STAMP_HEADER", "auth.stampHeader"),
       Map.entry("TIDEGATE_HTTP_PORT", "http.port"),
       Map.entry("TIDEGATE_HTTP_INSTANCES", "http.instances"),
       Map.entry("TIDEGATE_MAX_BODY_BYTES", "http.maxBodyBytes"),

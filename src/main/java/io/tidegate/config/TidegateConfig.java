@@ -37,11 +37,10 @@ public record TidegateConfig(
    * @param jwt            true: every client needs a valid token ({@code auth.mode} jwt); false: mode none
    * @param allowAnonymous with mode none, whether the gateway may listen on other interfaces than the loopback
    * @param roles          role name (a value of the token's {@code roles} claim) to its permissions
-   * @param stampHeader    a header every published record carries with the publisher's subject, or null
    */
   public record Auth(boolean jwt, boolean allowAnonymous, String secret, java.util.List<Key> publicKeys,
       String jwksUrl, String issuer, String audience, long jwksMinIntervalSeconds,
-      Map<String, io.vertx.core.json.JsonObject> roles, String stampHeader) {
+      Map<String, io.vertx.core.json.JsonObject> roles) {
 
     /** A PEM public key and the algorithm it verifies. */
     public record Key(String algorithm, String pem) {}
@@ -51,7 +50,7 @@ public record TidegateConfig(
     public String toString() {
       return "Auth[jwt=" + jwt + ", allowAnonymous=" + allowAnonymous + ", secret=" + (secret == null ? "none" : "***")
           + ", publicKeys=" + publicKeys.size() + ", jwksUrl=" + jwksUrl + ", issuer=" + issuer + ", audience="
-          + audience + ", roles=" + roles.keySet() + ", stampHeader=" + stampHeader + "]";
+          + audience + ", roles=" + roles.keySet() + "]";
     }
   }
 
