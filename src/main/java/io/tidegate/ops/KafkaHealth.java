@@ -23,6 +23,7 @@ public final class KafkaHealth {
   private final Duration timeout;
   private volatile boolean up;
   private volatile String lastError = "not probed yet";
+  private volatile String detail = "";
   private volatile int brokers;
   private long timerId = -1;
   private boolean probing;
@@ -77,14 +78,16 @@ public final class KafkaHealth {
             brokers = ar.result().size();
             up = true;
           } else {
-            lastError = String.valueOf(ar.cause().getMessage());
+            // readiness is public: it names the kind of failure; Kafka's own message (admin call names) goes to the log
+            lastError = "Kafka did not answer the probe (" + ar.cause().getClass().getSimpleName() + ")";
+            detail = String.valueOf(ar.cause().getMessage());
             up = false;
           }
           if (was != up) {
             if (up) {
               LOG.info("Kafka answers ({} broker(s))", brokers);
             } else {
-              LOG.warn("Kafka does not answer: {}", lastError);
+              LOG.warn("Kafka does not answer: {}", detail);
             }
           }
         });
