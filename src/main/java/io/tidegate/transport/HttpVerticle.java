@@ -147,19 +147,22 @@ public final class HttpVerticle extends VerticleBase {
         }
       });
     }
-    IdentityHandler identity = new IdentityHandler(auth);
-    for (String path : new String[] {"/topics", "/topics/*", "/groups", "/me", "/ws", "/events", "/stats"}) {
-      router.route(path).handler(identity);
+    if (auth.required()) {
+      // with auth.mode none everyone is anonymous and allowed everything: no routes to pass through for that
+      IdentityHandler identity = new IdentityHandler(auth);
+      for (String path : new String[] {"/topics", "/topics/*", "/groups", "/me", "/ws", "/events", "/stats"}) {
+        router.route(path).handler(identity);
+      }
+      // Permissions are checked before any body is read (a route of their own: vertx-web reads bodies first)
+      Guards may = new Guards(auth);
+      router.post("/topics/:topic/records").handler(may.publish());
+      router.post("/topics/:topic").handler(may.publish());
+      get(router, "/topics/:topic/records").handler(may.subscribe());
+      get(router, "/topics/:topic").handler(may.use());
+      router.delete("/topics/:topic").handler(may.admin());
+      router.post("/topics").handler(may.admin());
+      get(router, "/groups").handler(may.admin());
     }
-    // Permissions are checked before any body is read (a route of their own: vertx-web reads bodies first)
-    Guards may = new Guards(auth);
-    router.post("/topics/:topic/records").handler(may.publish());
-    router.post("/topics/:topic").handler(may.publish());
-    get(router, "/topics/:topic/records").handler(may.subscribe());
-    get(router, "/topics/:topic").handler(may.use());
-    router.delete("/topics/:topic").handler(may.admin());
-    router.post("/topics").handler(may.admin());
-    get(router, "/groups").handler(may.admin());
 
     router.post("/topics/:topic/records").consumes("application/json").handler(body).handler(publish::publishJson);
     get(router, "/topics/:topic/records").handler(topics::records);

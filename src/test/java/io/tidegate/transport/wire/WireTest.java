@@ -61,4 +61,28 @@ class WireTest {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void anUpgradedSocketIsRecognisedAndItsCloseIsReported() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      java.util.concurrent.CompletableFuture<Boolean> upgraded = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Boolean> closedSeen = new java.util.concurrent.CompletableFuture<>();
+      HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+        var connection = req.connection();
+        assertTrue(Wire.onSocketClosed(connection, () -> closedSeen.complete(true)));
+        req.toWebSocket().onSuccess(ws -> upgraded.complete(Wire.upgraded(connection)));
+      }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      var ws = vertx.createWebSocketClient().connect(server.actualPort(), "127.0.0.1", "/")
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertTrue(upgraded.get(10, TimeUnit.SECONDS), "the upgraded pipeline must still show Netty's frame decoder");
+      assertFalse(closedSeen.isDone());
+      ws.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertTrue(closedSeen.get(10, TimeUnit.SECONDS), "the close of an upgraded socket must be reported");
+      assertFalse(Wire.upgraded(null));
+      assertFalse(Wire.onSocketClosed(null, () -> { }));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
 }
