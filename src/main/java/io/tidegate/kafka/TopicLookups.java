@@ -47,6 +47,10 @@ final class TopicLookups {
     if (topics.isEmpty()) {
       return Future.succeededFuture(Map.of());
     }
+    Map<String, TopicInfo> known = known(topics);
+    if (known != null) {
+      return Future.succeededFuture(known); // the common case, publishing to a known topic: no hop, no lane
+    }
     Context ctx = vertx.getOrCreateContext();
     Set<String> names = Set.copyOf(topics);
     boolean allKnown = true;
@@ -60,6 +64,22 @@ final class TopicLookups {
     // logs each of those, and a flood of them would hold the event loop).
     Future<Map<String, TopicInfo>> found = allKnown ? fromCache(ctx, names) : lane.run(() -> fromCache(ctx, names));
     return found.recover(e -> Future.failedFuture(AdminErrors.forClient(e, names.size() == 1 ? names.iterator().next() : null)));
+  }
+
+  /** Every name's answer when the cache already holds all of them, complete; else null. */
+  private Map<String, TopicInfo> known(Collection<String> topics) {
+    Map<String, TopicInfo> out = new HashMap<>();
+    for (String name : topics) {
+      CompletableFuture<TopicInfo> f = cache.getIfPresent(name);
+      if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+        return null;
+      }
+      TopicInfo info = f.getNow(null);
+      if (info != null) {
+        out.put(name, info);
+      }
+    }
+    return out;
   }
 
   private Future<Map<String, TopicInfo>> fromCache(Context ctx, Set<String> names) {
