@@ -99,7 +99,7 @@ public final class ConfigParser {
 
     var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
 
-    var limits = new TidegateConfig.Limits((int) r.integer("limits.maxConnections", 10_000, 1, 10_000_000));
+    var limits = new TidegateConfig.Limits((int) r.integer("limits.maxConnections", 50_000, 1, 10_000_000));
 
     Duration shutdown = Duration.ofMillis(r.integer("shutdown.timeoutMs", 15_000, 0, 600_000));
     return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, limits, auth, shutdown);

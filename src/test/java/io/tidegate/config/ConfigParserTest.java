@@ -84,8 +84,8 @@ class ConfigParserTest {
   }
 
   @Test
-  void maxConnectionsDefaultsTo10000AndMustBePositive() {
-    assertEquals(10_000, ConfigParser.parse(new JsonObject()).limits().maxConnections());
+  void maxConnectionsDefaultsTo50000AndMustBePositive() {
+    assertEquals(50_000, ConfigParser.parse(new JsonObject()).limits().maxConnections());
     assertEquals(50, ConfigParser.parse(new JsonObject().put("limits", new JsonObject().put("maxConnections", 50)))
         .limits().maxConnections());
     assertEquals("limits.maxConnections",
