@@ -4,10 +4,6 @@ import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidConfigurationException;
-import org.apache.kafka.common.errors.InvalidPartitionsException;
-import org.apache.kafka.common.errors.InvalidReplicationFactorException;
-import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -35,19 +31,7 @@ final class AdminErrors {
     if (t instanceof TopicExistsException && topic != null) {
       return ApiError.conflict("topic '" + topic + "' already exists");
     }
-    // in the gateway's words: Kafka's own quote internal names and are logged instead (ErrorMapper's rule)
-    if (t instanceof InvalidReplicationFactorException) {
-      return ApiError.unprocessable("Kafka refused the replication factor: more than its brokers can hold, or invalid");
-    }
-    if (t instanceof InvalidPartitionsException) {
-      return ApiError.unprocessable("Kafka refused the partition count");
-    }
-    if (t instanceof InvalidConfigurationException) {
-      return ApiError.unprocessable("Kafka refused a setting in 'configs': an unknown name, or a value it does not accept");
-    }
-    if (t instanceof PolicyViolationException) {
-      return ApiError.unprocessable("the cluster's topic policy refused the topic");
-    }
+    // refusals of a topic's partitions, replication factor or configs: ErrorMapper's one table words them
     if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
       return ApiError.forbidden("Kafka does not allow the gateway this operation");
     }
