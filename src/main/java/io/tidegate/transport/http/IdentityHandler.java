@@ -3,6 +3,7 @@ package io.tidegate.transport.http;
 import io.tidegate.auth.AuthPolicy;
 import io.tidegate.auth.Identity;
 import io.tidegate.error.Problems;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -24,14 +25,28 @@ public final class IdentityHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String token = token(ctx.request());
-    policy.identify(token).onComplete(ar -> {
-      if (ar.failed()) {
-        Problems.send(ctx, ar.cause());
-      } else {
-        ar.result().attach(ctx);
-        ctx.next();
-      }
-    });
+    Future<Identity> verified = policy.identify(token);
+    if (verified.isComplete()) { // a cached token, an HMAC or PEM key: decided at once
+      proceed(ctx, verified);
+      return;
+    }
+    // keys are being fetched (JWKS): hold the body back for the BodyHandler of the route, which resumes it
+    HttpServerRequest request = ctx.request();
+    boolean hold = !request.isEnded();
+    if (hold) {
+      request.pause();
+      ctx.addEndHandler(v -> request.resume());
+    }
+    verified.onComplete(ar -> proceed(ctx, verified));
+  }
+
+  private static void proceed(RoutingContext ctx, Future<Identity> verified) {
+    if (verified.failed()) {
+      Problems.send(ctx, verified.cause());
+    } else {
+      verified.result().attach(ctx);
+      ctx.next();
+    }
   }
 
   /** The caller's identity; anonymous before authentication or in mode none. */
