@@ -426,7 +426,7 @@ export class TidegateClient extends EventTarget {
       this._opening = null;
       const exp = expOf(t);
       if (exp !== undefined && exp * 1000 + SKEW_MS < Date.now()) {
-        this._tokenExpired(t);
+        this._tokenExpired();
         return;
       }
       this._openWith(t);

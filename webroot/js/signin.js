@@ -57,14 +57,20 @@ export class SignIn {
   /** Resolves with GET /me's answer, after the user signed in if the gateway wants a token. */
   async start() {
     const token = storedToken();
-    const r = await me(token);
+    let r;
+    // the page came from the gateway, so it answers; but it may be busy (429, 503) or restarting: ask again
+    for (let wait = 500; ; wait = Math.min(wait * 2, 10000)) {
+      r = await me(token).catch(() => null);
+      if (r && (r.ok || r.status === 401)) break;
+      await new Promise(resolve => setTimeout(resolve, wait));
+    }
     if (r.ok) {
-      this.anonymous = !token;
       const body = await r.json();
+      // a token kept from before, on a gateway in mode none: nobody signs in there
+      this.anonymous = !token || (body.subject == null && (await me(null).catch(() => null))?.ok === true);
       this.show(body);
       return body;
     }
-    if (r.status !== 401) throw new Error(`GET /me answered ${r.status}`);
     sessionStorage.removeItem(KEY);
     return new Promise(resolve => {
       this.first = resolve;
