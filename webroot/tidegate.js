@@ -8,6 +8,12 @@
 // The client reconnects by itself (exponential backoff with jitter) and resubscribes every subscription from
 // the offsets after the last records it delivered, so a dropped connection loses nothing and repeats nothing.
 //
+// With a token (`auth.mode` jwt): new TidegateClient({ token: () => fetchMyToken() }) (a string, or a function
+// returning one or a Promise of one). It is called on every (re)connect; the socket carries it as ?access_token=
+// and HTTP calls as Authorization: Bearer. Before it expires the client asks the function again and replaces the
+// token on the open socket with an `auth` frame (or, where the gateway does not know that frame, reconnects with
+// the new token and resumes from its offsets).
+//
 // `record.value` is parsed by JSON.parse, so its numbers are JavaScript's: 12345678901234567890 becomes
 // 12345678901234567000 and 1.10 becomes 1.1. valueJson(record) gives the value's text with every digit.
 
@@ -30,7 +36,34 @@ const DEFAULTS = {
   publishTimeoutMs: 15000,
   /** A socket that stays open this long resets the backoff. */
   stableAfterMs: 5000,
+  /** How long before the token's `exp` a fresh one is asked for (at most half of what is left of it). */
+  refreshBeforeMs: 30000,
 };
+
+/** The gateway accepts a token this long past its `exp` (clock skew); later it is refused for sure. */
+const SKEW_MS = 30000;
+
+/**
+ * The claims of a JWT (its payload, base64url JSON), read WITHOUT verifying anything: only for knowing when it
+ * expires and whom it names. The gateway verifies. Undefined if the text is not a JWT.
+ */
+export function tokenClaims(token) {
+  try {
+    const part = String(token).split('.')[1];
+    const b64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+    const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    return claims !== null && typeof claims === 'object' ? claims : undefined;
+  } catch (e) {
+    return undefined;
+  }
+}
+
+/** A token's `exp` (epoch seconds), or undefined. */
+function expOf(token) {
+  const exp = token ? tokenClaims(token)?.exp : undefined;
+  return typeof exp === 'number' ? exp : undefined;
+}
 
 function defaultUrl() {
   const u = new URL('/ws', globalThis.location ? globalThis.location.href : 'http://localhost:8080/');
@@ -206,7 +239,8 @@ export class Subscription {
 
 /**
  * A connection to a Tidegate gateway. Events (EventTarget): `state` (detail: {state, attempt, delayMs}),
- * `error` (detail: TidegateError), `reset` (detail: the gateway's reset frame).
+ * `error` (detail: TidegateError), `reset` (detail: the gateway's reset frame), `authenticated` (detail: the
+ * gateway's answer to a token replaced on the open socket).
  */
 export class TidegateClient extends EventTarget {
   constructor(options = {}) {
@@ -226,6 +260,21 @@ export class TidegateClient extends EventTarget {
     this._outbox = [];
     this._closedByUser = false;
     this._openWaiters = [];
+    /** The latest token the option gave (for HTTP calls), and the one the open socket was authenticated with. */
+    this._token = null;
+    this._wsToken = null;
+    /**
+     * Whether this._token came from the token function and no socket has used it yet: the next connect takes it
+     * instead of asking again (the look-ups of a first subscribe, or a token the gateway would not take in an
+     * `auth` frame, come just before a connect). A token a socket has used is never reused for a reconnect.
+     */
+    this._unused = false;
+    /** Until the gateway answers an `auth` frame with an error, tokens are replaced on the open socket. */
+    this._authFrames = true;
+    this._authPending = null;
+    this._swapping = null;
+    /** How many times the token function was called. */
+    this.tokenCalls = 0;
     if (globalThis.addEventListener) {
       globalThis.addEventListener('online', () => {
         if (this.state === 'reconnecting') this._connectNow();
@@ -247,10 +296,29 @@ export class TidegateClient extends EventTarget {
     return p;
   }
 
+  /**
+   * fetch() on the gateway's HTTP API (`path` such as '/topics'), with the token as `Authorization: Bearer`;
+   * a 401 answer is tried once more with a fresh token from the token function. Resolves with the Response.
+   */
+  async fetch(path, init = {}) {
+    const attempt = token => {
+      const headers = new Headers(init.headers ?? {});
+      if (token) headers.set('Authorization', `Bearer ${token}`);
+      return this._fetch(this.httpBase + path, { ...init, headers });
+    };
+    let r = await attempt(this._token ?? await this._freshToken());
+    if (r.status === 401 && typeof this.options.token === 'function') {
+      r = await attempt(await this._freshToken());
+    }
+    return r;
+  }
+
   /** Closes the connection and stops reconnecting; pending publishes are rejected. */
   close() {
     this._closedByUser = true;
     clearTimeout(this._retryTimer);
+    clearTimeout(this._refreshTimer);
+    this._opening = null;
     const ws = this._ws;
     if (ws) {
       ws.close(1000, 'client closed');
@@ -311,7 +379,7 @@ export class TidegateClient extends EventTarget {
         reject(new TidegateError(504, 'Timeout', `no acknowledgement within ${this.options.publishTimeoutMs} ms`));
       }, this.options.publishTimeoutMs);
       this._pending.set(id, { resolve, reject, timer, frame, sent: false });
-      if (this.state === 'open') {
+      if (this.state === 'open' && !this._swapping) {
         this._sendPending(id);
       } else {
         this._outbox.push(id);
@@ -332,17 +400,67 @@ export class TidegateClient extends EventTarget {
     this.dispatchEvent(new CustomEvent('state', { detail: { state, attempt: this.attempt, ...extra } }));
   }
 
+  /** The token from the option (called if it is a function), or null without one; kept for HTTP calls. */
+  async _freshToken() {
+    const t = this.options.token;
+    if (t == null) return null;
+    let token = t;
+    if (typeof t === 'function') {
+      this.tokenCalls += 1;
+      token = await t();
+    }
+    if (token != null && typeof token !== 'string') throw new TypeError('the token must be a string (a JWT)');
+    this._token = token || null;
+    this._unused = this._token !== null && typeof t === 'function';
+    return this._token;
+  }
+
   _open() {
     clearTimeout(this._retryTimer);
     this._setState(this.attempt === 0 && this.reconnects === 0 ? 'connecting' : 'reconnecting');
+    const opening = {};
+    this._opening = opening;
+    const token = this._unused ? Promise.resolve(this._token) : this._freshToken();
+    token.then(t => {
+      if (this._opening !== opening || this._ws || this._closedByUser) return;
+      this._opening = null;
+      const exp = expOf(t);
+      if (exp !== undefined && exp * 1000 + SKEW_MS < Date.now()) {
+        this._tokenExpired();
+        return;
+      }
+      this._openWith(t);
+    }, e => {
+      if (this._opening !== opening) return;
+      this._opening = null;
+      this.dispatchEvent(new CustomEvent('error', { detail: new TidegateError(401, 'No token',
+        `the token function failed: ${e && e.message ? e.message : e}`) }));
+      if (!this._closedByUser) this._scheduleReconnect();
+    });
+  }
+
+  /** A token already past its expiry is not sent: a string cannot get better, a function may next time. */
+  _tokenExpired() {
+    const err = new TidegateError(401, 'Token expired', 'the token is past its exp; the gateway would refuse it');
+    this.dispatchEvent(new CustomEvent('error', { detail: err }));
+    if (typeof this.options.token === 'function') this._scheduleReconnect();
+    else this.close();
+  }
+
+  _openWith(token) {
     let ws;
     try {
-      ws = new this._WebSocket(this.url);
+      const url = new URL(this.url);
+      // browsers' WebSocket cannot set headers: the query parameter, which the gateway never logs
+      if (token) url.searchParams.set('access_token', token);
+      ws = new this._WebSocket(url.toString());
     } catch (e) {
       this._scheduleReconnect();
       return;
     }
     this._ws = ws;
+    this._wsToken = token;
+    if (token === this._token) this._unused = false;
     ws.onopen = () => this._opened(ws);
     ws.onmessage = e => this._onMessage(ws, e.data);
     ws.onclose = e => this._closed(ws, e.code, e.reason);
@@ -357,6 +475,7 @@ export class TidegateClient extends EventTarget {
       this.attempt = 0;
     }, this.options.stableAfterMs);
     this._heartbeat = setInterval(() => this._beat(ws), this.options.pingIntervalMs);
+    this._scheduleRefresh(ws);
     for (const sub of this._subs.values()) this._sync(sub);
     const queued = this._outbox;
     this._outbox = [];
@@ -377,12 +496,18 @@ export class TidegateClient extends EventTarget {
     this._send({ type: 'ping', id: this._id('h') });
   }
 
-  _closed(ws, code, reason) {
+  _closed(ws, code, reason, atOnce = false) {
     if (ws !== this._ws) return;
     this._ws = null;
     ws.onopen = ws.onmessage = ws.onclose = null;
     clearInterval(this._heartbeat);
     clearTimeout(this._stableTimer);
+    clearTimeout(this._refreshTimer);
+    clearTimeout(this._swapTimer);
+    this._authPending = null;
+    this._swapping = null;
+    const refused = this._tokenRefused;
+    this._tokenRefused = false;
     for (const sub of this._subs.values()) {
       sub.wire = 'none';
       if (!sub.active) this._subs.delete(sub.id);
@@ -397,9 +522,103 @@ export class TidegateClient extends EventTarget {
     }
     if (this._closedByUser) {
       this._setState('closed', { code, reason });
+    } else if (refused && typeof this.options.token !== 'function') {
+      // the gateway refused the one token there is (expired): reconnecting with it again cannot help
+      this.close();
+    } else if (atOnce) {
+      this._setState('reconnecting', { delayMs: 0, code, reason, at: Date.now() });
+      this._retryTimer = setTimeout(() => this._connectNow(), 0);
     } else {
+      // after a 401 and close 1008 (the token expired) the reconnect asks the token function for a new one
       this._scheduleReconnect(code, reason);
     }
+  }
+
+  // ---- token replacement on the open socket ----
+
+  /** Asks for a fresh token `refreshBeforeMs` (at most half the time left) before the socket's token expires. */
+  _scheduleRefresh(ws) {
+    clearTimeout(this._refreshTimer);
+    const exp = expOf(this._wsToken);
+    if (typeof this.options.token !== 'function' || exp === undefined) return;
+    const left = exp * 1000 - Date.now();
+    const delay = Math.max(0, left - Math.min(this.options.refreshBeforeMs, left / 2));
+    this._refreshTimer = setTimeout(() => this._refresh(ws), delay);
+  }
+
+  async _refresh(ws) {
+    if (ws !== this._ws) return;
+    let token;
+    try {
+      token = await this._freshToken();
+    } catch (e) {
+      this.dispatchEvent(new CustomEvent('error', { detail: new TidegateError(401, 'No token',
+        `the token function failed: ${e && e.message ? e.message : e}`) }));
+      return; // the socket lasts until its token expires; the reconnect then asks again
+    }
+    if (ws !== this._ws) return;
+    const newExp = expOf(token);
+    // nothing newer to offer: the socket ends at expiry (401, close 1008) and the reconnect asks again
+    if (!token || token === this._wsToken || (newExp !== undefined && newExp <= (expOf(this._wsToken) ?? 0))) {
+      this._unused = false;
+      return;
+    }
+    if (this._authFrames) {
+      const id = this._id('a');
+      this._authPending = { id, token, ws };
+      if (!this._send({ type: 'auth', id, token })) this._authPending = null;
+    } else {
+      this._swap(ws); // the reconnect takes the unused token
+    }
+  }
+
+  /** The gateway took the new token on the open socket (`{"type":"authenticated","exp"}`). */
+  _authenticated(ws, f) {
+    const p = this._authPending;
+    if (!p || p.ws !== ws || (f.id != null && f.id !== p.id)) return;
+    this._authPending = null;
+    this._wsToken = p.token;
+    if (p.token === this._token) this._unused = false;
+    this._scheduleRefresh(ws);
+    this.dispatchEvent(new CustomEvent('authenticated', { detail: f }));
+  }
+
+  /**
+   * The gateway answered the `auth` frame with an error: one that does not know the frame (400) is not sent it
+   * again; either way the client reconnects and resumes from its offsets, with the new token (or, if the gateway
+   * refused that one with 401, with the next one the token function gives).
+   */
+  _authRefused(ws, f) {
+    this._authPending = null;
+    if (f.status === 401) this._unused = false;
+    else if (f.status !== 403) this._authFrames = false;
+    this._swap(ws);
+  }
+
+  /**
+   * Replaces the socket: new publishes wait, those in flight get their answers (up to publishTimeoutMs), then
+   * the socket is closed and opened again at once, resuming every subscription from its offsets.
+   */
+  _swap(ws) {
+    if (ws !== this._ws || this._swapping) return;
+    this._swapping = { ws };
+    this._swapTimer = setTimeout(() => this._swapNow(), this.options.publishTimeoutMs);
+    this._swapIfIdle();
+  }
+
+  _swapIfIdle() {
+    if (!this._swapping) return;
+    for (const p of this._pending.values()) if (p.sent) return;
+    this._swapNow();
+  }
+
+  _swapNow() {
+    const s = this._swapping;
+    if (!s || s.ws !== this._ws) return;
+    try {
+      s.ws.close(1000, 'new token');
+    } catch (e) { /* already closing */ }
+    this._closed(s.ws, 1000, 'new token', true);
   }
 
   _scheduleReconnect(code, reason) {
@@ -412,7 +631,7 @@ export class TidegateClient extends EventTarget {
   }
 
   _connectNow() {
-    if (this._ws || this._closedByUser) return;
+    if (this._ws || this._opening || this._closedByUser) return;
     this.reconnects += 1;
     this._open();
   }
@@ -512,8 +731,12 @@ export class TidegateClient extends EventTarget {
           this._pending.delete(f.id);
           p.resolve(f);
         }
+        this._swapIfIdle();
         break;
       }
+      case 'authenticated':
+        this._authenticated(ws, f);
+        break;
       case 'reset': {
         const sub = this._subFor(f.topic);
         if (sub) sub.positions[f.topic][f.partition] = f.offset;
@@ -521,7 +744,13 @@ export class TidegateClient extends EventTarget {
         break;
       }
       case 'error':
+        // the answer to an `auth` frame (by its id; a gateway that leaves the id out: an error without offsets)
+        if (this._authPending && (f.id != null ? f.id === this._authPending.id : !('offsets' in f))) {
+          this._authRefused(ws, f);
+          break;
+        }
         this._onError(f);
+        this._swapIfIdle();
         break;
       default:
         break; // pong, and frames this client does not know yet
@@ -530,6 +759,8 @@ export class TidegateClient extends EventTarget {
 
   _onError(f) {
     const err = new TidegateError(f.status, f.title, f.detail, f);
+    // a 401 that answers no request: the token expired (close 1008 follows); the reconnect asks for a new one
+    if (f.status === 401 && (f.id == null || !this._pending.has(f.id))) this._tokenRefused = true;
     const p = f.id != null ? this._pending.get(f.id) : null;
     if (p) {
       clearTimeout(p.timer);
@@ -608,7 +839,7 @@ export class TidegateClient extends EventTarget {
   }
 
   async _getJson(path) {
-    const r = await this._fetch(this.httpBase + path, { headers: { Accept: 'application/json' } });
+    const r = await this.fetch(path, { headers: { Accept: 'application/json' } });
     const body = await r.json().catch(() => ({}));
     if (!r.ok) throw new TidegateError(r.status, body.title ?? r.statusText, body.detail ?? '', body);
     return body;

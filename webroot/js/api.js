@@ -1,9 +1,16 @@
 // Small helpers shared by the dashboard's parts: the HTTP API and formatting.
 import { valueJson } from '/tidegate.js';
+import { storedToken } from './signin.js';
 
-/** GET/POST/DELETE on the gateway; resolves with the JSON body, rejects with an Error carrying the problem. */
+/**
+ * GET/POST/DELETE on the gateway, with the signed-in token as `Authorization: Bearer`; resolves with the JSON
+ * body, rejects with an Error carrying the problem. A 401 (the token expired) also fires `tidegate:unauthorized`
+ * on the document, which brings the sign-in back.
+ */
 export async function api(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' } };
+  const token = storedToken();
+  if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -16,6 +23,7 @@ export async function api(method, path, body) {
   } catch (e) {
     json = null;
   }
+  if (r.status === 401) document.dispatchEvent(new CustomEvent('tidegate:unauthorized'));
   if (!r.ok) {
     const err = new Error(json && json.detail ? json.detail : `${r.status} ${r.statusText}`);
     err.status = r.status;

@@ -1,11 +1,18 @@
-// The Tidegate dashboard: wires the parts to one TidegateClient and shows the connection state.
+// The Tidegate dashboard: signs in when the gateway wants a token, wires the parts to one TidegateClient and
+// shows the connection state and who is signed in.
 import { TidegateClient } from '/tidegate.js';
 import { TopicsView } from './topics.js';
 import { TailView } from './tail.js';
 import { PublishView } from './publish.js';
 import { ThroughputView } from './throughput.js';
+import { SignIn, Permissions } from './signin.js';
 
-const client = new TidegateClient();
+const signIn = new SignIn();
+const me = await signIn.start(); // GET /me; in jwt mode without a token it waits for the sign-in form
+document.documentElement.dataset.auth = signIn.anonymous ? 'none' : 'in';
+// the token function is asked on every (re)connect and before the token expires; it waits for a new sign-in
+// once the kept token has expired
+const client = new TidegateClient(signIn.anonymous ? {} : { token: () => signIn.token() });
 const conn = document.getElementById('conn');
 const connText = document.getElementById('conn-text');
 let countdown;
@@ -38,10 +45,26 @@ const topics = new TopicsView({ onTail: name => tail.tailTopic(name) });
 const publish = new PublishView(client);
 const throughput = new ThroughputView();
 
+/** Shows only what the signed-in identity may do: publish, topic admin and groups, tailing. */
+function allow(body) {
+  const may = new Permissions(body.permissions);
+  const canPublish = may.mayPublishAny();
+  document.getElementById('publish').hidden = !canPublish;
+  document.getElementById('nav-publish').hidden = !canPublish;
+  document.getElementById('groups-panel').hidden = !may.admin;
+  const maySubscribe = t => may.maySubscribe(t);
+  topics.allow(maySubscribe, may.admin);
+  tail.maySubscribe = maySubscribe;
+}
+
+allow(me);
+signIn.onSignedIn = allow; // signed in again after a 401, perhaps as someone else
+document.addEventListener('tidegate:unauthorized', () => signIn.ask('Your token was refused or has expired. Paste a new one.'));
+
 client.connect();
 topics.start();
 throughput.start();
 
 // for other scripts on the page, and for the browser tests
-window.tidegate = { client, tail, topics, publish, throughput };
+window.tidegate = { client, tail, topics, publish, throughput, signIn };
 document.documentElement.dataset.ready = 'true';

@@ -1,6 +1,6 @@
 // Live tail: subscribes through the TidegateClient, keeps a bounded buffer of the newest records and shows
 // them in a virtualised list (only the rows in view exist in the page).
-import { el, fmt, timeOf, valueOf } from './api.js';
+import { api, el, fmt, timeOf, valueOf } from './api.js';
 
 const OVERSCAN = 6;
 
@@ -46,6 +46,8 @@ export class RingBuffer {
 export class TailView {
   constructor(client, { capacity = 10000 } = {}) {
     this.client = client;
+    /** Whether the signed-in identity may subscribe to a topic (set by app.js from GET /me). */
+    this.maySubscribe = () => true;
     this.buffer = new RingBuffer(capacity);
     this.received = 0;
     this.sub = null;
@@ -106,7 +108,7 @@ export class TailView {
     if (!Number.isInteger(offset) || offset < 0) throw new Error('The offset must be a whole number, 0 or more.');
     const offsets = {};
     for (const t of topics) {
-      const d = await fetch(`/topics/${encodeURIComponent(t)}`).then(r => r.json());
+      const d = await api('GET', `/topics/${encodeURIComponent(t)}`);
       offsets[t] = {};
       (d.partitions ?? []).forEach(p => { offsets[t][p.partition] = offset; });
     }
@@ -142,6 +144,13 @@ export class TailView {
     if (topics.length === 0) {
       input.setAttribute('aria-invalid', 'true');
       this.say('Name at least one topic to tail.', 'bad');
+      input.focus();
+      return;
+    }
+    const refused = topics.filter(t => !this.maySubscribe(t));
+    if (refused.length) {
+      input.setAttribute('aria-invalid', 'true');
+      this.say(`You may not subscribe to ${refused.join(', ')}.`, 'bad');
       input.focus();
       return;
     }

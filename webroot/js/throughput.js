@@ -134,6 +134,7 @@ export class ThroughputView {
   }
 
   async groups() {
+    if (document.getElementById('groups-panel').hidden) return; // listing groups is for admins
     const note = document.getElementById('groups-note');
     let list;
     try {

@@ -7,6 +7,9 @@ const DESCRIBED = 20;
 export class TopicsView {
   constructor({ onTail }) {
     this.onTail = onTail;
+    /** What the signed-in identity may do (set by app.js from GET /me): no Tail or Delete it may not use. */
+    this.maySubscribe = () => true;
+    this.admin = true;
     this.names = [];
     this.details = new Map(); // name -> {partitions, ends, sum, at, rate}
     this.rowsByName = new Map();
@@ -24,6 +27,15 @@ export class TopicsView {
 
   start() {
     every(3000, () => this.refresh());
+  }
+
+  /** Applies what the signed-in identity may do: rows are drawn again with only the buttons it may use. */
+  allow(maySubscribe, admin) {
+    this.maySubscribe = maySubscribe;
+    this.admin = admin;
+    document.getElementById('create-form').hidden = !admin;
+    this.rowsByName.clear();
+    this.render();
   }
 
   shown() {
@@ -79,8 +91,12 @@ export class TopicsView {
           el('td', { class: 'ends', 'data-label': 'End offsets' }),
           el('td', { class: 'num rate', 'data-label': 'Records/s' }),
           el('td', { class: 'act' }, el('div', { class: 'actions' },
-            el('button', { type: 'button', class: 'small secondary', 'aria-label': `Tail ${name}`, text: 'Tail', onclick: () => this.onTail(name) }),
-            el('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${name}`, text: 'Delete', onclick: () => this.askDelete(name) }))));
+            this.maySubscribe(name)
+              ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Tail ${name}`, text: 'Tail', onclick: () => this.onTail(name) })
+              : null,
+            this.admin
+              ? el('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${name}`, text: 'Delete', onclick: () => this.askDelete(name) })
+              : null)));
         this.rowsByName.set(name, tr);
       }
       const d = this.details.get(name);

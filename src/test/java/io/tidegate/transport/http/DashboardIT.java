@@ -79,6 +79,7 @@ class DashboardIT {
     browser.waitUntil("the dashboard is connected", () -> "open".equals(browser.js(
         "return document.documentElement.dataset.ready === 'true' && document.getElementById('conn').dataset.state")));
     assertEquals("Connected", text("#conn-text"));
+    assertEquals("none", browser.js("return document.documentElement.dataset.auth"), "mode none: no sign-in, no one shown");
   }
 
   /** Screenshots at both widths in both themes; the phone layout must not scroll sideways; no script errors. */
