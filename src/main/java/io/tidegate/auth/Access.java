@@ -53,7 +53,7 @@ public final class Access {
   }
 
   /** Charges a publish to this identity's subject, all or nothing; fails with 429 and {@code Retry-After}. */
-  public void chargePublish(long records, long bytes) {
+  public void chargePublish(long records, java.util.function.LongSupplier bytes) {
     policy.limits().chargePublish(identity.subject(), records, bytes);
   }
 

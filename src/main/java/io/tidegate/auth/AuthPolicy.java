@@ -38,6 +38,11 @@ public final class AuthPolicy {
         .description("Operations refused because the identity lacks the permission").register(registry);
   }
 
+  /** Without per-subject limits (tests, tools). */
+  public static AuthPolicy create(Vertx vertx, TidegateConfig.Auth cfg, MeterRegistry registry) {
+    return create(vertx, cfg, new TidegateConfig.Limits(Integer.MAX_VALUE, 0, 0, 0), registry);
+  }
+
   public static AuthPolicy create(Vertx vertx, TidegateConfig.Auth cfg, TidegateConfig.Limits limitsCfg,
       MeterRegistry registry) {
     SubjectLimits limits = new SubjectLimits(limitsCfg, registry);

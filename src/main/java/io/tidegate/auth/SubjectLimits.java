@@ -113,10 +113,18 @@ public final class SubjectLimits {
   }
 
   /**
-   * Charges a publish of {@code records} records and {@code bytes} bytes to {@code subject} (null: anonymous, not
-   * limited), all or nothing. Fails with 429 and {@code Retry-After} (whole seconds until it would pass).
+   * Charges a publish of {@code records} records and {@code bytes} bytes (counted only when a byte rate is set) to
+   * {@code subject} (null: anonymous, not limited), all or nothing. Fails with 429 and {@code Retry-After} (whole
+   * seconds until it would pass).
    */
-  public void chargePublish(String subject, long records, long bytes) {
+  public void chargePublish(String subject, long records, java.util.function.LongSupplier bytes) {
+    if (subject == null || (recordsPerSecond <= 0 && bytesPerSecond <= 0)) {
+      return; // the bytes are not even counted
+    }
+    chargePublish(subject, records, bytesPerSecond > 0 ? bytes.getAsLong() : 0);
+  }
+
+  void chargePublish(String subject, long records, long bytes) {
     if (subject == null || (recordsPerSecond <= 0 && bytesPerSecond <= 0)) {
       return;
     }

@@ -92,7 +92,7 @@ public final class PublishEndpoint {
   private void publish(RoutingContext ctx, String topic, byte[] body, List<PublishRecord> parsed) {
     // the identity's rules, the same as on a WebSocket: no forged stamp header (403), then the publish rates (429)
     Access access = policy.access(IdentityHandler.identity(ctx));
-    long bytes = PublishRecord.payloadBytes(parsed);
+    java.util.function.LongSupplier bytes = () -> PublishRecord.payloadBytes(parsed); // the client's, not the stamp
     List<PublishRecord> records = PublishRecord.withHeaders(parsed, access::stamp);
     boolean async = "true".equals(ctx.request().getParam("async"));
     String idemKey = ctx.request().getHeader("Idempotency-Key");

@@ -61,7 +61,7 @@ final class WsPublisher {
     List<PublishRecord> parsed = RecordParser.parse(text.getBytes(StandardCharsets.UTF_8), ENVELOPE);
     // the identity's rules, the same as over HTTP: no forged stamp header (403), then the publish rates (429)
     List<PublishRecord> records = PublishRecord.withHeaders(parsed, access::stamp);
-    access.chargePublish(records.size(), PublishRecord.payloadBytes(parsed));
+    access.chargePublish(records.size(), () -> PublishRecord.payloadBytes(parsed));
     Future<List<Outcome>> outcomes = publishing.submit(topic, records).outcomes();
     long timer = vertx.setTimer(timeoutMs, t -> error.accept(id, ApiError.timeout(
         "Kafka did not acknowledge within " + timeoutMs + " ms; the record may still be written", 5)));
