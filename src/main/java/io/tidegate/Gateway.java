@@ -88,25 +88,25 @@ public final class Gateway {
     HistoryReader history = new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(),
         config.kafka().requestTimeout());
     Streams streams = Streams.create(vertx, config.ws(), topics, clients, metrics.registry());
+    AuthPolicy auth = AuthPolicy.create(vertx, config.auth(), config.limits(), metrics.registry());
     RestEndpoints rest = new RestEndpoints(
         new PublishEndpoint(vertx, publishing,
             new IdempotencyCache(config.publish().idempotencyMaxRecords(), config.publish().idempotencyWindow()),
-            config.publish().timeout()),
+            config.publish().timeout(), auth),
         new TopicEndpoint(topics, history, config.publish()),
         new GroupEndpoint(new GroupService(clientsLane, topics)),
         new StatsEndpoint(metrics.registry()));
     streams.feed().start();
     Gateway gateway = new Gateway(vertx, config, List.of(publishingLane, clientsLane), metrics, health, publisher, history, streams);
-    return gateway.deployHttp(rest, publishing).map(gateway);
+    return gateway.deployHttp(rest, publishing, auth).map(gateway);
   }
 
   /** Every event loop gets a listener on the same port (Vert.x shares the socket); port 0 picks a free one. */
-  private Future<Void> deployHttp(RestEndpoints rest, PublishService publishing) {
+  private Future<Void> deployHttp(RestEndpoints rest, PublishService publishing, AuthPolicy auth) {
     int instances = config.http().instances();
     int wanted = config.http().port();
     port = wanted != 0 ? wanted : freePort();
     ConnectionLimit connections = new ConnectionLimit(config.limits().maxConnections(), metrics.registry());
-    AuthPolicy auth = AuthPolicy.create(vertx, config.auth(), metrics.registry());
     return vertx.deployVerticle(() -> new HttpVerticle(config, port, rest, streams, publishing, health, metrics,
             connections, auth),
             new DeploymentOptions().setInstances(instances))

@@ -24,9 +24,13 @@ public final class AuthPolicy {
   private final Cache<String, Identity> verified;
   private final Counter unauthenticated;
   private final Counter forbidden;
+  private final SubjectLimits limits;
+  private final String stampHeader;
 
-  private AuthPolicy(TokenVerifier verifier, MeterRegistry registry) {
+  private AuthPolicy(TokenVerifier verifier, SubjectLimits limits, String stampHeader, MeterRegistry registry) {
     this.verifier = verifier;
+    this.limits = limits;
+    this.stampHeader = stampHeader;
     this.verified = Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).expireAfterWrite(CACHE_TTL).build();
     this.unauthenticated = Counter.builder("tidegate.auth.denials").tag("reason", "unauthenticated")
         .description("Requests, handshakes and frames refused for a missing or invalid token").register(registry);
@@ -34,14 +38,21 @@ public final class AuthPolicy {
         .description("Operations refused because the identity lacks the permission").register(registry);
   }
 
+  /** Without per-subject limits (tests, tools). */
   public static AuthPolicy create(Vertx vertx, TidegateConfig.Auth cfg, MeterRegistry registry) {
+    return create(vertx, cfg, new TidegateConfig.Limits(Integer.MAX_VALUE, 0, 0, 0), registry);
+  }
+
+  public static AuthPolicy create(Vertx vertx, TidegateConfig.Auth cfg, TidegateConfig.Limits limitsCfg,
+      MeterRegistry registry) {
+    SubjectLimits limits = new SubjectLimits(limitsCfg, registry);
     if (!cfg.jwt()) {
-      return new AuthPolicy(null, registry);
+      return new AuthPolicy(null, limits, cfg.stampHeader(), registry);
     }
     List<TokenVerifier.PublicKey> keys = cfg.publicKeys().stream()
         .map(k -> new TokenVerifier.PublicKey(k.algorithm(), k.pem())).toList();
     return new AuthPolicy(new TokenVerifier(vertx, cfg.secret(), keys, cfg.jwksUrl(), cfg.issuer(), cfg.audience(),
-        new RoleMapper(cfg.roles()), cfg.jwksMinIntervalSeconds() * 1000), registry);
+        new RoleMapper(cfg.roles()), cfg.jwksMinIntervalSeconds() * 1000), limits, cfg.stampHeader(), registry);
   }
 
   /** True when every client needs a token ({@code auth.mode} jwt). */
@@ -76,6 +87,15 @@ public final class AuthPolicy {
   /** What {@code identity} may do, checked operation by operation. */
   public Access access(Identity identity) {
     return new Access(this, identity);
+  }
+
+  SubjectLimits limits() {
+    return limits;
+  }
+
+  /** {@code auth.stampHeader}: the header published records carry with their publisher's subject; null: none. */
+  String stampHeader() {
+    return stampHeader;
   }
 
   /** Fails with 403 unless {@code allowed}; the answer never says whether the topic exists. */

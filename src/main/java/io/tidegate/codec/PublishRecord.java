@@ -22,4 +22,39 @@ public record PublishRecord(byte[] key, byte[] value, List<Header> headers, Inte
     }
     return size;
   }
+
+  /** Bytes of the key, the value and the headers' names and values: what publish rate limits count. */
+  public long payloadBytes() {
+    long size = (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+    for (Header h : headers) {
+      size += h.key().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length);
+    }
+    return size;
+  }
+
+  /** Payload bytes of every record (see {@link #payloadBytes()}). */
+  public static long payloadBytes(List<PublishRecord> records) {
+    long size = 0;
+    for (PublishRecord r : records) {
+      size += r.payloadBytes();
+    }
+    return size;
+  }
+
+  /** The records with their headers passed through {@code headers}; the same list when none changed. */
+  public static List<PublishRecord> withHeaders(List<PublishRecord> records,
+      java.util.function.UnaryOperator<List<Header>> headers) {
+    List<PublishRecord> out = null;
+    for (int i = 0; i < records.size(); i++) {
+      PublishRecord r = records.get(i);
+      List<Header> h = headers.apply(r.headers());
+      if (h != r.headers() && out == null) {
+        out = new java.util.ArrayList<>(records.subList(0, i));
+      }
+      if (out != null) {
+        out.add(h == r.headers() ? r : new PublishRecord(r.key(), r.value(), h, r.partition(), r.timestamp()));
+      }
+    }
+    return out == null ? records : out;
+  }
 }

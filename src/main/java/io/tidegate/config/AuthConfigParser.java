@@ -13,7 +13,7 @@ import java.util.Set;
 
 /** The {@code auth} section, and the rule that an anonymous gateway listens on the loopback interface only. */
 final class AuthConfigParser {
-  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles");
+  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles", "stampHeader");
   static final Set<String> JWT_KEYS = Set.of("secret", "publicKeys", "jwksUrl", "issuer", "audience",
       "jwksMinIntervalSeconds");
 
@@ -50,7 +50,17 @@ final class AuthConfigParser {
     }
     return new TidegateConfig.Auth(jwt, r.bool("auth.allowAnonymous", false), secret, keys, jwks,
         blankToNull(r.string("auth.jwt.issuer", "")), blankToNull(r.string("auth.jwt.audience", "")),
-        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles);
+        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles, stampHeader(r));
+  }
+
+  /** A header name clients may not set: a token of letters, digits, '.', '_' and '-'. */
+  private static String stampHeader(ConfigParser.Reader r) {
+    String name = blankToNull(r.string("auth.stampHeader", ""));
+    if (name != null && !name.matches("[A-Za-z0-9._-]{1,255}")) {
+      throw new ConfigException("auth.stampHeader", "must be a header name like tidegate-subject (letters, digits, "
+          + "'.', '_', '-'), got '" + name + "'");
+    }
+    return name;
   }
 
   /**

@@ -48,7 +48,8 @@ public final class ConfigParser {
     r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps", "maxGroupMembers", "perMessageDeflate",
         "pingSeconds", "stallSeconds"));
     r.onlyKeys("sse", Set.of("heartbeatSeconds"));
-    r.onlyKeys("limits", Set.of("maxConnections", "maxSubscriptionsPerSocket", "maxTopicsPerSubscribe"));
+    r.onlyKeys("limits", Set.of("maxConnections", "maxSubscriptionsPerSocket", "maxTopicsPerSubscribe",
+        "maxConnectionsPerSubject", "publishRecordsPerSecond", "publishBytesPerSecond"));
 
     int cores = Runtime.getRuntime().availableProcessors();
     var auth = AuthConfigParser.parse(r);
@@ -99,7 +100,10 @@ public final class ConfigParser {
 
     var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
 
-    var limits = new TidegateConfig.Limits((int) r.integer("limits.maxConnections", 50_000, 1, 10_000_000));
+    var limits = new TidegateConfig.Limits((int) r.integer("limits.maxConnections", 50_000, 1, 10_000_000),
+        (int) r.integer("limits.maxConnectionsPerSubject", 0, 0, 10_000_000),
+        r.integer("limits.publishRecordsPerSecond", 0, 0, 1_000_000_000),
+        r.integer("limits.publishBytesPerSecond", 0, 0, 1_000_000_000));
 
     Duration shutdown = Duration.ofMillis(r.integer("shutdown.timeoutMs", 15_000, 0, 600_000));
     return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, limits, auth, shutdown);

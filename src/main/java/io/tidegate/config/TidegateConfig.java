@@ -28,8 +28,14 @@ public record TidegateConfig(
     Auth auth,
     Duration shutdownTimeout) {
 
-  /** @param maxConnections open HTTP connections (WebSockets and SSE streams included) per gateway; more get 429 */
-  public record Limits(int maxConnections) {}
+  /**
+   * @param maxConnections open HTTP connections (WebSockets and SSE streams included) per gateway; more get 429
+   * @param maxConnectionsPerSubject WebSockets and SSE streams one token subject may hold open; 0: no limit
+   * @param publishRecordsPerSecond  records one subject may publish per second (token bucket); 0: no limit
+   * @param publishBytesPerSecond    bytes (keys, values, headers) one subject may publish per second; 0: no limit
+   */
+  public record Limits(int maxConnections, int maxConnectionsPerSubject, long publishRecordsPerSecond,
+      long publishBytesPerSecond) {}
 
   /**
    * Identity and access.
@@ -37,10 +43,11 @@ public record TidegateConfig(
    * @param jwt            true: every client needs a valid token ({@code auth.mode} jwt); false: mode none
    * @param allowAnonymous with mode none, whether the gateway may listen on other interfaces than the loopback
    * @param roles          role name (a value of the token's {@code roles} claim) to its permissions
+   * @param stampHeader    header every published record carries with its publisher's subject; null: none
    */
   public record Auth(boolean jwt, boolean allowAnonymous, String secret, java.util.List<Key> publicKeys,
       String jwksUrl, String issuer, String audience, long jwksMinIntervalSeconds,
-      Map<String, io.vertx.core.json.JsonObject> roles) {
+      Map<String, io.vertx.core.json.JsonObject> roles, String stampHeader) {
 
     /** A PEM public key and the algorithm it verifies. */
     public record Key(String algorithm, String pem) {}
@@ -50,7 +57,7 @@ public record TidegateConfig(
     public String toString() {
       return "Auth[jwt=" + jwt + ", allowAnonymous=" + allowAnonymous + ", secret=" + (secret == null ? "none" : "***")
           + ", publicKeys=" + publicKeys.size() + ", jwksUrl=" + jwksUrl + ", issuer=" + issuer + ", audience="
-          + audience + ", roles=" + roles.keySet() + "]";
+          + audience + ", roles=" + roles.keySet() + ", stampHeader=" + stampHeader + "]";
     }
   }
 

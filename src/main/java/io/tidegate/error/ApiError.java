@@ -84,6 +84,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(429, "too-many-connections", "Too Many Connections", detail, Math.max(1, retryAfterSeconds));
   }
 
+  /** A per-subject publish rate ({@code limits.publish*PerSecond}) is spent: retry after the given seconds. */
+  public static ApiError rateLimited(String detail, int retryAfterSeconds) {
+    return new ApiError(429, "rate-limited", "Too Many Requests", detail, Math.max(1, retryAfterSeconds));
+  }
+
   public static ApiError internal(String detail) {
     return new ApiError(500, "internal", "Internal Server Error", detail, 0);
   }

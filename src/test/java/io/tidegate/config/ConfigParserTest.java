@@ -91,4 +91,26 @@ class ConfigParserTest {
     assertEquals("limits.maxConnections",
         rejected(new JsonObject().put("limits", new JsonObject().put("maxConnections", 0))).key());
   }
+
+  @Test
+  void perSubjectLimitsAndTheStampHeaderAreOffUnlessSet() {
+    TidegateConfig d = ConfigParser.parse(new JsonObject());
+    assertEquals(0, d.limits().maxConnectionsPerSubject());
+    assertEquals(0, d.limits().publishRecordsPerSecond());
+    assertEquals(0, d.limits().publishBytesPerSecond());
+    assertEquals(null, d.auth().stampHeader());
+    TidegateConfig c = ConfigParser.parse(ConfigLoader.overlay(new JsonObject(), Map.of(
+        "TIDEGATE_LIMITS_MAX_CONNECTIONS_PER_SUBJECT", "20",
+        "TIDEGATE_LIMITS_PUBLISH_RECORDS_PER_SECOND", "500",
+        "TIDEGATE_LIMITS_PUBLISH_BYTES_PER_SECOND", "1048576",
+        "TIDEGATE_AUTH_STAMP_HEADER", "tidegate-subject")));
+    assertEquals(20, c.limits().maxConnectionsPerSubject());
+    assertEquals(500, c.limits().publishRecordsPerSecond());
+    assertEquals(1_048_576, c.limits().publishBytesPerSecond());
+    assertEquals("tidegate-subject", c.auth().stampHeader());
+    assertEquals("limits.publishBytesPerSecond",
+        rejected(new JsonObject().put("limits", new JsonObject().put("publishBytesPerSecond", -1))).key());
+    assertEquals("auth.stampHeader",
+        rejected(new JsonObject().put("auth", new JsonObject().put("stampHeader", "who am i"))).key());
+  }
 }

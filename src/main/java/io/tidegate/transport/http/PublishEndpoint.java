@@ -1,5 +1,7 @@
 package io.tidegate.transport.http;
 
+import io.tidegate.auth.Access;
+import io.tidegate.auth.AuthPolicy;
 import io.tidegate.error.Problems;
 import io.tidegate.publish.IdempotencyCache;
 
@@ -42,12 +44,15 @@ public final class PublishEndpoint {
   private final PublishService publishing;
   private final IdempotencyCache idempotency;
   private final Duration timeout;
+  private final AuthPolicy policy;
 
-  public PublishEndpoint(Vertx vertx, PublishService publishing, IdempotencyCache idempotency, Duration timeout) {
+  public PublishEndpoint(Vertx vertx, PublishService publishing, IdempotencyCache idempotency, Duration timeout,
+      AuthPolicy policy) {
     this.vertx = vertx;
     this.publishing = publishing;
     this.idempotency = idempotency;
     this.timeout = timeout;
+    this.policy = policy;
   }
 
   public void publishJson(RoutingContext ctx) {
@@ -84,13 +89,18 @@ public final class PublishEndpoint {
     publish(ctx, topic, body, List.of(r));
   }
 
-  private void publish(RoutingContext ctx, String topic, byte[] body, List<PublishRecord> records) {
+  private void publish(RoutingContext ctx, String topic, byte[] body, List<PublishRecord> parsed) {
+    // the identity's rules, the same as on a WebSocket: no forged stamp header (403), then the publish rates (429)
+    Access access = policy.access(IdentityHandler.identity(ctx));
+    java.util.function.LongSupplier bytes = () -> PublishRecord.payloadBytes(parsed); // the client's, not the stamp
+    List<PublishRecord> records = PublishRecord.withHeaders(parsed, access::stamp);
     boolean async = "true".equals(ctx.request().getParam("async"));
     String idemKey = ctx.request().getHeader("Idempotency-Key");
     if (idemKey != null && (idemKey.isBlank() || idemKey.length() > MAX_IDEMPOTENCY_KEY)) {
       throw ApiError.badRequest("Idempotency-Key must hold 1 to " + MAX_IDEMPOTENCY_KEY + " characters");
     }
     if (idemKey == null || !idempotency.enabled()) {
+      access.chargePublish(records.size(), bytes);
       Submission s = publishing.submit(topic, records);
       respond(ctx, async ? s.handedOver() : s.outcomes().mapEmpty(), s.outcomes(), async);
       return;
@@ -107,6 +117,13 @@ public final class PublishEndpoint {
       ctx.response().putHeader("Idempotent-Replayed", "true");
       respond(ctx, first.outcomes().mapEmpty(), first.outcomes(), async);
       return;
+    }
+    try {
+      access.chargePublish(records.size(), bytes); // a replay above publishes nothing and is not charged
+    } catch (ApiError e) {
+      idempotency.forget(cacheKey, entry); // nothing written: a retry must publish
+      mine.fail(e);
+      throw e;
     }
     Submission s = publishing.submit(topic, records);
     s.outcomes().onComplete(ar -> {

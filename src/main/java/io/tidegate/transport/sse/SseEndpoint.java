@@ -3,6 +3,7 @@ package io.tidegate.transport.sse;
 import io.tidegate.auth.Access;
 import io.tidegate.auth.AuthPolicy;
 import io.tidegate.auth.Identity;
+import io.tidegate.auth.SubjectLimits;
 
 import io.tidegate.stream.StreamContext;
 
@@ -79,22 +80,31 @@ public final class SseEndpoint {
     }
     Map<String, Map<Integer, Long>> resume = lastId == null || lastId.isBlank() ? null : SseCursor.parse(lastId.trim());
 
+    // limits.maxConnectionsPerSubject: refused with 429 before the stream starts, counted until it ends
+    SubjectLimits.Slot slot = access.openConnection();
     List<Future<Void>> lookups = new ArrayList<>();
     Map<String, Integer> partitions = new HashMap<>();
-    var lookup = context.topics().batch(topics);
-    for (String topic : topics) {
-      lookups.add(lookup.apply(topic).map(info -> {
-        partitions.put(topic, info.partitions());
-        return null;
-      }));
+    try {
+      var lookup = context.topics().batch(topics);
+      for (String topic : topics) {
+        lookups.add(lookup.apply(topic).map(info -> {
+          partitions.put(topic, info.partitions());
+          return null;
+        }));
+      }
+    } catch (RuntimeException e) {
+      slot.release();
+      throw e;
     }
     Future.all(lookups).onComplete(ar -> {
       HttpServerResponse response = ctx.response();
       if (ar.failed()) {
+        slot.release();
         Problems.send(ctx, ar.cause());
         return;
       }
       if (response.closed()) {
+        slot.release();
         return;
       }
       if (resume != null) {
@@ -102,6 +112,7 @@ public final class SseEndpoint {
           Integer n = partitions.get(e.getKey());
           for (int p : e.getValue().keySet()) {
             if (n != null && p >= n) {
+              slot.release();
               Problems.send(ctx, ApiError.badRequest("Last-Event-ID names partition " + p + " of topic '" + e.getKey()
                   + "', which has no partition " + p));
               return;
@@ -117,7 +128,10 @@ public final class SseEndpoint {
       Wire.consolidateFlushes(ctx.request().connection());
       context.sessions().incrementAndGet();
       SseSession[] self = new SseSession[1];
-      self[0] = new SseSession(response, context, topics, () -> open.remove(self[0]));
+      self[0] = new SseSession(response, context, topics, () -> {
+        open.remove(self[0]);
+        slot.release();
+      });
       open.add(self[0]);
       response.write("retry: 2000\n\n");
       self[0].start(filter, from, resume, partitions);

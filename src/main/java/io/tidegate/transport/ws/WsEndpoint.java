@@ -3,6 +3,7 @@ package io.tidegate.transport.ws;
 import io.tidegate.auth.Access;
 import io.tidegate.auth.AuthPolicy;
 import io.tidegate.auth.Identity;
+import io.tidegate.auth.SubjectLimits;
 
 import io.tidegate.error.ApiError;
 import io.tidegate.error.Problems;
@@ -48,15 +49,21 @@ public final class WsEndpoint {
       return;
     }
     Access access = policy.access(Identity.of(ctx)); // verified before the upgrade (IdentityHandler)
+    // limits.maxConnectionsPerSubject: refused with 429 before the upgrade, counted until the socket closes
+    SubjectLimits.Slot slot = access.openConnection();
     HttpConnection connection = ctx.request().connection();
     Wire.consolidateFlushes(connection);
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           Wire.upgraded(connection);
           wsContext.sessions().incrementAndGet();
-          open.put(ws, new WsSession(ws, wsContext, publisher, access, () -> open.remove(ws)));
+          open.put(ws, new WsSession(ws, wsContext, publisher, access, () -> {
+            open.remove(ws);
+            slot.release();
+          }));
         })
         .onFailure(e -> {
+          slot.release();
           // an ordinary bad handshake (no key, wrong version...): one line, and Vert.x has answered it already
           LOG.debug("WebSocket handshake refused: {}", e.toString());
           Problems.send(ctx.response(), ApiError.badRequest("the WebSocket handshake is invalid: " + e.getMessage()));

@@ -58,7 +58,10 @@ final class WsPublisher {
       throw ApiError.badRequest("a WebSocket publish carries one record (key, value, headers...), not 'records'; "
           + "send one frame per record, or POST a batch to /topics/{topic}/records");
     }
-    List<PublishRecord> records = RecordParser.parse(text.getBytes(StandardCharsets.UTF_8), ENVELOPE);
+    List<PublishRecord> parsed = RecordParser.parse(text.getBytes(StandardCharsets.UTF_8), ENVELOPE);
+    // the identity's rules, the same as over HTTP: no forged stamp header (403), then the publish rates (429)
+    List<PublishRecord> records = PublishRecord.withHeaders(parsed, access::stamp);
+    access.chargePublish(records.size(), () -> PublishRecord.payloadBytes(parsed));
     Future<List<Outcome>> outcomes = publishing.submit(topic, records).outcomes();
     long timer = vertx.setTimer(timeoutMs, t -> error.accept(id, ApiError.timeout(
         "Kafka did not acknowledge within " + timeoutMs + " ms; the record may still be written", 5)));

@@ -40,7 +40,10 @@ class PublishEndpointTest {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    PublishEndpoint endpoint = new PublishEndpoint(vertx, null, cache, Duration.ofSeconds(30));
+    var config = io.tidegate.config.ConfigParser.parse(new io.vertx.core.json.JsonObject());
+    PublishEndpoint endpoint = new PublishEndpoint(vertx, null, cache, Duration.ofSeconds(30),
+        io.tidegate.auth.AuthPolicy.create(vertx, config.auth(), config.limits(),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     Router router = Router.router(vertx);
     router.post("/topics/:topic/records").handler(BodyHandler.create(false)).handler(ctx -> {
       Context requestContext = Vertx.currentContext();
