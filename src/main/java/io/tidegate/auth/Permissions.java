@@ -74,7 +74,10 @@ public record Permissions(
     return Optional.empty();
   }
 
-  /** What either allows; forced filters of both apply (for one topic, the first grant's filter wins). */
+  /**
+   * What either allows; forced filters of both apply, all of those whose patterns name a topic (for a pattern
+   * both name, the first grant's filter).
+   */
   public Permissions union(Permissions other) {
     Map<TopicPattern, JsonObject> f = new LinkedHashMap<>(filters);
     other.filters.forEach(f::putIfAbsent);
