@@ -50,7 +50,7 @@ class ArchitectureTest {
         .whereLayer("Stream").mayOnlyBeAccessedByLayers("Transport", "Wiring")
         .whereLayer("Publish").mayOnlyBeAccessedByLayers("Transport", "Wiring")
         .whereLayer("Kafka").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Ops", "Wiring")
-        .whereLayer("Codec").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Wiring")
+        .whereLayer("Codec").mayOnlyBeAccessedByLayers("Transport", "Auth", "Stream", "Publish", "Wiring")
         .whereLayer("Ops").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Wiring")
         .whereLayer("Embedded").mayOnlyBeAccessedByLayers("Wiring")
         .whereLayer("Config").mayOnlyBeAccessedByLayers("Wiring", "Transport", "Auth", "Stream", "Publish", "Kafka", "Ops")

@@ -1,5 +1,6 @@
 package io.tidegate.auth;
 
+import io.tidegate.codec.RecordFilter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,8 +9,9 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * One connection's identity under the one {@link AuthPolicy}: each operation is allowed or refused (403, counted)
- * the same way on every transport. A topic that the identity may only read through a row-level filter is refused
- * until filters are applied on every path (see the README's "Securing Tidegate"), never served unfiltered.
+ * the same way on every transport. What it may read of a topic it may subscribe to is decided here too: the
+ * row-level filter its permissions force on the topic, on top of the client's own ({@link #filterFor}), applied
+ * alike to WebSocket and SSE subscriptions, consumer-group members and history pages.
  */
 public final class Access {
   private final AuthPolicy policy;
@@ -26,10 +28,15 @@ public final class Access {
 
   /** Subscribing over WebSocket or SSE, and reading history pages. */
   public void subscribe(String topic) {
-    Permissions p = identity.permissions();
-    policy.require(p.maySubscribe(topic), "subscribe to '" + topic + "'");
-    policy.require(p.forcedFilter(topic).isEmpty(), "read '" + topic + "' without its row-level filter, which this "
-        + "version of the gateway does not apply yet");
+    policy.require(identity.permissions().maySubscribe(topic), "subscribe to '" + topic + "'");
+  }
+
+  /**
+   * The filter a subscription or history read of {@code topic} applies: the client's {@code own} (ALL for none)
+   * and the identity's forced filter for the topic, combined into one (see {@link Permissions#filterFor}).
+   */
+  public RecordFilter filterFor(String topic, RecordFilter own) {
+    return identity.permissions().filterFor(topic, own);
   }
 
   public void publish(String topic) {

@@ -1,5 +1,7 @@
 package io.tidegate.auth;
 
+import io.tidegate.codec.RecordFilter;
+import io.tidegate.error.ApiError;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -10,7 +12,9 @@ import java.util.Optional;
 
 /**
  * What one identity may do: publish to and subscribe to topics, join consumer groups, administer; and the
- * filters forced onto its subscriptions and history reads of some topics (row-level access). Topics whose
+ * filters forced onto its subscriptions and history reads of some topics (row-level access): on those topics a
+ * record reaches the identity only if it passes both the client's own filter and the forced one, on every
+ * transport ({@link #filterFor}). Topics whose
  * names start with {@code __} (Kafka's own) are never allowed, whatever the permissions say.
  */
 public record Permissions(
@@ -45,7 +49,22 @@ public record Permissions(
     return any(groups, group);
   }
 
-  /** The filter forced onto every subscription and history read of {@code topic}, if a pattern names it. */
+  /**
+   * The filter to apply to a subscription or history read of {@code topic}: the client's {@code own} and, on top,
+   * the filter of every pattern in {@code filters} that names the topic (all of them, so that the result does
+   * not depend on their order). Conditions that contradict match nothing ({@link RecordFilter#and}).
+   */
+  public RecordFilter filterFor(String topic, RecordFilter own) {
+    RecordFilter f = own;
+    for (Map.Entry<TopicPattern, JsonObject> e : filters.entrySet()) {
+      if (e.getKey().matches(topic)) {
+        f = f.and(RecordFilter.parse(e.getValue()));
+      }
+    }
+    return f;
+  }
+
+  /** The first filter that names {@code topic}, as written (see {@link #filterFor} for what is applied). */
   public Optional<JsonObject> forcedFilter(String topic) {
     for (Map.Entry<TopicPattern, JsonObject> e : filters.entrySet()) {
       if (e.getKey().matches(topic)) {
@@ -55,7 +74,10 @@ public record Permissions(
     return Optional.empty();
   }
 
-  /** What either allows; forced filters of both apply (for one topic, the first grant's filter wins). */
+  /**
+   * What either allows; forced filters of both apply, all of those whose patterns name a topic (for a pattern
+   * both name, the first grant's filter).
+   */
   public Permissions union(Permissions other) {
     Map<TopicPattern, JsonObject> f = new LinkedHashMap<>(filters);
     other.filters.forEach(f::putIfAbsent);
@@ -92,6 +114,11 @@ public record Permissions(
     for (String pattern : fs.fieldNames()) {
       if (!(fs.getValue(pattern) instanceof JsonObject filter)) {
         throw new IllegalArgumentException("the filter for '" + pattern + "' must be an object like {\"key\":\"alice\"}");
+      }
+      try {
+        RecordFilter.parse(filter); // a filter that cannot be applied must refuse the grant, not drop the filter
+      } catch (ApiError e) {
+        throw new IllegalArgumentException("the filter for '" + pattern + "': " + e.detail(), e);
       }
       filters.put(new TopicPattern(pattern), filter);
     }

@@ -66,16 +66,41 @@ public final class RoleMapper {
     if (filters == null) {
       return spec;
     }
-    Object bound = bindValue(filters, claims);
-    return bound == null ? null : spec.copy().put("filters", bound);
+    JsonObject bound = new JsonObject();
+    for (String pattern : filters.fieldNames()) {
+      if (!(filters.getValue(pattern) instanceof JsonObject filter)) {
+        bound.put(pattern, filters.getValue(pattern)); // a shape Permissions.fromJson refuses, naming it
+        continue;
+      }
+      JsonObject f = new JsonObject();
+      for (String field : filter.fieldNames()) {
+        Object b = bindValue(filter.getValue(field), claims, field.equals("value"));
+        if (b == null && filter.getValue(field) != null) {
+          return null;
+        }
+        f.put(field, b);
+      }
+      bound.put(pattern, f);
+    }
+    return spec.copy().put("filters", bound);
   }
 
-  private static Object bindValue(Object value, JsonObject claims) {
+  /**
+   * A value with its placeholders filled. In a value condition ({@code typed}) a string that is one placeholder
+   * and nothing else takes the claim's own JSON type, so {@code "${claim.uid}"} with {@code "uid":7} compares
+   * with the number 7; elsewhere (key, headers) claims are written into the string.
+   */
+  private static Object bindValue(Object value, JsonObject claims, boolean typed) {
     if (value instanceof String s) {
       Matcher m = PLACEHOLDER.matcher(s);
+      if (typed && m.matches()) {
+        Object v = claim(m, claims);
+        return v instanceof String || v instanceof Number || v instanceof Boolean ? v : null;
+      }
+      m.reset();
       StringBuilder out = new StringBuilder();
       while (m.find()) {
-        Object v = m.group(1).equals("sub") ? claims.getValue("sub") : claims.getValue(m.group(2));
+        Object v = claim(m, claims);
         if (!(v instanceof String) && !(v instanceof Number) && !(v instanceof Boolean)) {
           return null;
         }
@@ -87,7 +112,7 @@ public final class RoleMapper {
     if (value instanceof JsonObject o) {
       JsonObject copy = new JsonObject();
       for (String k : o.fieldNames()) {
-        Object b = bindValue(o.getValue(k), claims);
+        Object b = bindValue(o.getValue(k), claims, typed);
         if (b == null && o.getValue(k) != null) {
           return null;
         }
@@ -98,7 +123,7 @@ public final class RoleMapper {
     if (value instanceof JsonArray a) {
       JsonArray copy = new JsonArray();
       for (Object v : a) {
-        Object b = bindValue(v, claims);
+        Object b = bindValue(v, claims, typed);
         if (b == null && v != null) {
           return null;
         }
@@ -107,5 +132,9 @@ public final class RoleMapper {
       return copy;
     }
     return value;
+  }
+
+  private static Object claim(Matcher m, JsonObject claims) {
+    return m.group(1).equals("sub") ? claims.getValue("sub") : claims.getValue(m.group(2));
   }
 }

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,10 +23,14 @@ import org.apache.kafka.common.header.Header;
  * number indexes an array).
  *
  * <p>Two filters with the same conditions are equal, whatever the order they were written in: the live feed
- * evaluates a filter once per record for every subscription that shares it (see {@code FeedRecord}).
+ * evaluates a filter once per record for every subscription that shares it (see {@code FeedRecord}). Two filters
+ * are combined with {@link #and}, which keeps that form: a client's filter and the one its identity forces on
+ * a topic make one filter, shared with every other subscription that has the same conditions.
  */
 public final class RecordFilter {
   public static final RecordFilter ALL = new RecordFilter(null, Map.of(), Map.of());
+  /** Matches no record: what two contradicting filters make (two keys, two values of one header or path). */
+  public static final RecordFilter NONE = new RecordFilter(null, Map.of(), Map.of(), "{\"none\":true}");
   /** What a value path holds when the value is not JSON, or the path leads nowhere. */
   private static final Object MISSING = new Object();
 
@@ -37,10 +42,19 @@ public final class RecordFilter {
   private final String canonical;
 
   private RecordFilter(byte[] key, Map<String, byte[]> headers, Map<String, Object> values) {
+    this(key, headers, values, null);
+  }
+
+  /** {@code headers} and {@code values} iterate in name order (the canonical form depends on it). */
+  private RecordFilter(byte[] key, Map<String, byte[]> headers, Map<String, Object> values, String canonical) {
     this.key = key;
     this.headers = headers;
     this.values = values;
     this.paths = values.keySet().stream().map(p -> p.split("\\.", -1)).toList();
+    this.canonical = canonical != null ? canonical : canonical(key, headers, values);
+  }
+
+  private static String canonical(byte[] key, Map<String, byte[]> headers, Map<String, Object> values) {
     JsonObject c = new JsonObject();
     if (key != null) {
       c.put("key", new String(key, StandardCharsets.UTF_8));
@@ -51,7 +65,7 @@ public final class RecordFilter {
     JsonObject v = new JsonObject();
     values.forEach(v::put);
     c.put("value", v);
-    this.canonical = c.encode();
+    return c.encode();
   }
 
   /**
@@ -130,8 +144,45 @@ public final class RecordFilter {
       if (key == null && headers.isEmpty() && values.isEmpty()) {
         return ALL;
       }
-      return new RecordFilter(key, Map.copyOf(headers), java.util.Collections.unmodifiableMap(new TreeMap<>(values)));
+      return new RecordFilter(key, sorted(headers), sorted(values));
     }
+  }
+
+  private static <V> Map<String, V> sorted(Map<String, V> m) {
+    return Collections.unmodifiableMap(new TreeMap<>(m));
+  }
+
+  /**
+   * A filter a record passes only when it passes both. Conditions of both are kept; where both name the key, one
+   * header or one value path with different values, no record can pass and the result is {@link #NONE}, never
+   * the looser of the two. Equal conditions give an equal filter, whichever filter held them.
+   */
+  public RecordFilter and(RecordFilter other) {
+    if (other.isAll() || other.equals(this)) {
+      return this;
+    }
+    if (isAll()) {
+      return other;
+    }
+    if (this == NONE || other == NONE || (key != null && other.key != null && !Arrays.equals(key, other.key))) {
+      return NONE;
+    }
+    Map<String, byte[]> h = new TreeMap<>(headers);
+    for (Map.Entry<String, byte[]> e : other.headers.entrySet()) {
+      byte[] mine = h.putIfAbsent(e.getKey(), e.getValue());
+      if (mine != null && !Arrays.equals(mine, e.getValue())) {
+        return NONE;
+      }
+    }
+    Map<String, Object> v = new TreeMap<>(values);
+    for (Map.Entry<String, Object> e : other.values.entrySet()) {
+      if (!v.containsKey(e.getKey())) {
+        v.put(e.getKey(), e.getValue());
+      } else if (!jsonEquals(v.get(e.getKey()), e.getValue())) {
+        return NONE;
+      }
+    }
+    return new RecordFilter(key != null ? key : other.key, sorted(h), sorted(v));
   }
 
   public boolean isAll() {
@@ -150,6 +201,9 @@ public final class RecordFilter {
 
   /** Evaluates the filter with a value already parsed by {@link #parseValue}. */
   public boolean matches(ConsumerRecord<byte[], byte[]> r, Object parsedValue) {
+    if (this == NONE) {
+      return false;
+    }
     if (key != null && (r.key() == null || !Arrays.equals(key, r.key()))) {
       return false;
     }

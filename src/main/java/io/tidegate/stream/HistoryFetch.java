@@ -19,18 +19,38 @@ import org.apache.kafka.common.TopicPartition;
  * stops at {@code limit} records in all. A forward page (earliest, a time, an offset) reads each partition
  * onwards from its start; "latest" reads each partition's tail backwards, in chunks of about
  * {@code limit / partitions} records, taking the newest first.
+ *
+ * <p>With a filter, records that do not pass it are examined and skipped: a page holds at most {@code limit}
+ * records that pass, and examines at most {@link #MAX_EXAMINED} records (and stops at the deadline), so a page
+ * may hold fewer records than its limit, or none. What was examined on each partition is reported, so that the
+ * page's next offsets stand after it and paging on never examines the same records twice.
  */
 final class HistoryFetch {
   private static final Duration POLL = Duration.ofMillis(100);
+  /** At most this many records are examined for one filtered page. */
+  static final int MAX_EXAMINED = 10_000;
+  /** A filtered "latest" page reads tails in chunks of at least this many records per partition (or fewer, with many partitions). */
+  private static final int FILTERED_CHUNK = 500;
+
+  /**
+   * @param got      the page's records per partition, in offset order
+   * @param examined per partition examined, the offset after the last record examined (on the page or skipped)
+   */
+  record Fetched(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got, Map<TopicPartition, Long> examined) {}
 
   private HistoryFetch() {}
 
   /** The page's records per partition, in offset order, from {@code start} (inclusive) below {@code end}. */
-  static Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> read(Consumer<byte[], byte[]> consumer,
+  static Fetched read(Consumer<byte[], byte[]> consumer,
       HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end,
       long deadline) {
     boolean newest = q.from() == HistoryQuery.From.LATEST && q.offset().isEmpty();
     int chunk = newest ? Math.max(1, (q.limit() + tps.size() - 1) / tps.size()) : Integer.MAX_VALUE;
+    if (newest && !q.filter().isAll()) {
+      chunk = Math.max(chunk, Math.min(FILTERED_CHUNK, Math.max(1, MAX_EXAMINED / tps.size())));
+    }
+    Map<TopicPartition, Long> examined = new HashMap<>();
+    int seen = 0;
     Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got = new HashMap<>();
     Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> fetched = new HashMap<>();
     // forward: the next offset not fetched yet; newest: the lowest offset fetched so far
@@ -47,7 +67,7 @@ final class HistoryFetch {
       }
     }
     int taken = 0;
-    while (!pending.isEmpty() && taken < q.limit() && System.nanoTime() < deadline) {
+    while (!pending.isEmpty() && taken < q.limit() && seen < MAX_EXAMINED && System.nanoTime() < deadline) {
       List<TopicPartition> wanted = new ArrayList<>();
       for (TopicPartition tp : new ArrayList<>(pending)) {
         if (!fetched.get(tp).isEmpty()) {
@@ -65,14 +85,24 @@ final class HistoryFetch {
       }
       TopicPartition next = head(pending, fetched, newest);
       if (next != null) {
-        got.get(next).add(newest ? fetched.get(next).pollLast() : fetched.get(next).pollFirst());
-        taken++;
+        ConsumerRecord<byte[], byte[]> r = newest ? fetched.get(next).pollLast() : fetched.get(next).pollFirst();
+        examined.merge(next, r.offset() + 1, Math::max);
+        if (q.filter().isAll()) {
+          got.get(next).add(r);
+          taken++;
+        } else {
+          seen++;
+          if (q.filter().matches(r)) {
+            got.get(next).add(r);
+            taken++;
+          }
+        }
       }
     }
     if (newest) {
       got.values().forEach(Collections::reverse);
     }
-    return got;
+    return new Fetched(got, examined);
   }
 
   /** Fetches the next stretch of each wanted partition: onwards from its edge, or the chunk below it. */

@@ -1,5 +1,6 @@
 package io.tidegate.stream;
 
+import io.tidegate.codec.RecordFilter;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -12,8 +13,15 @@ import java.util.OptionalLong;
  * @param partition only this partition, when present
  * @param offset    start at this offset of {@code partition}, when present (overrides {@code from})
  * @param limit     at most this many records
+ * @param filter    only records that pass it (a row-level filter the caller's identity forces); others are skipped
  */
-public record HistoryQuery(String topic, From from, long timestamp, OptionalInt partition, OptionalLong offset, int limit) {
+public record HistoryQuery(String topic, From from, long timestamp, OptionalInt partition, OptionalLong offset, int limit,
+    RecordFilter filter) {
+
+  /** A page of every record. */
+  public HistoryQuery(String topic, From from, long timestamp, OptionalInt partition, OptionalLong offset, int limit) {
+    this(topic, from, timestamp, partition, offset, limit, RecordFilter.ALL);
+  }
 
   /** Where a page starts. */
   public enum From { EARLIEST, LATEST, TIMESTAMP }

@@ -72,8 +72,7 @@ public final class HistoryReader implements AutoCloseable {
       Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
       Map<TopicPartition, Long> start = startOffsets(consumer, q, tps, begin, end);
 
-      Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got =
-          HistoryFetch.read(consumer, q, tps, start, end, System.nanoTime() + timeout.toNanos());
+      HistoryFetch.Fetched got = HistoryFetch.read(consumer, q, tps, start, end, System.nanoTime() + timeout.toNanos());
       return page(q, tps, start, got);
     }
   }
@@ -92,7 +91,8 @@ public final class HistoryReader implements AutoCloseable {
     for (TopicPartition tp : tps) {
       long s = switch (q.from()) {
         case EARLIEST -> begin.get(tp);
-        case LATEST -> Math.max(begin.get(tp), end.get(tp) - q.limit());
+        // filtered, the newest records that pass may lie further back: the read goes back as far as it may examine
+        case LATEST -> q.filter().isAll() ? Math.max(begin.get(tp), end.get(tp) - q.limit()) : begin.get(tp);
         case TIMESTAMP -> byTime.get(tp) == null ? end.get(tp) : byTime.get(tp).offset();
       };
       start.put(tp, s);
@@ -100,11 +100,14 @@ public final class HistoryReader implements AutoCloseable {
     return start;
   }
 
-  /** Merges partitions by time, keeps {@code limit} records (the newest for "latest"), and says where to go on. */
+  /**
+   * Merges partitions by time, keeps {@code limit} records (the newest for "latest"), and says where to go on: on
+   * each partition after the last record examined, so that records a filter skipped are not examined again.
+   */
   private static HistoryPage page(HistoryQuery q, List<TopicPartition> tps, Map<TopicPartition, Long> start,
-                             Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> got) {
+                             HistoryFetch.Fetched got) {
     List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
-    got.values().forEach(all::addAll);
+    got.got().values().forEach(all::addAll);
     all.sort(BY_TIME);
     if (all.size() > q.limit()) {
       all = q.from() == HistoryQuery.From.LATEST && q.offset().isEmpty()
@@ -113,7 +116,7 @@ public final class HistoryReader implements AutoCloseable {
     }
     java.util.SortedMap<Integer, Long> next = new TreeMap<>();
     for (TopicPartition tp : tps) {
-      next.put(tp.partition(), start.get(tp));
+      next.put(tp.partition(), Math.max(start.get(tp), got.examined().getOrDefault(tp, 0L)));
     }
     List<byte[]> records = new ArrayList<>(all.size());
     for (ConsumerRecord<byte[], byte[]> r : all) {

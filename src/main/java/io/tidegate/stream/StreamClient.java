@@ -102,13 +102,14 @@ public abstract class StreamClient {
    * Subscribes to every topic or to none (see {@link SubscriptionStarter}). Throws {@link ApiError} for what is
    * refused at once (limits, a topic already held, a bad {@code from}).
    *
+   * @param filterFor  each topic's filter: the client's own and the one its identity forces on the topic, as one
    * @param fromFor    where each topic starts ({@code "latest"}, {@code "earliest"}, {@link Resume}...)
    * @param partitions looks up a topic's partition count
    * @return completes once every topic is registered; fails with nothing of it left registered otherwise
    */
-  protected final Future<Void> subscribe(String id, List<String> topics, RecordFilter filter,
+  protected final Future<Void> subscribe(String id, List<String> topics, Function<String, RecordFilter> filterFor,
       Function<String, Object> fromFor, Function<String, Future<Integer>> partitions) {
-    return starter.subscribe(id, topics, filter, fromFor, partitions);
+    return starter.subscribe(id, topics, filterFor, fromFor, partitions);
   }
 
   /** Once the client was told it is subscribed: the subscriptions of these topics that start in the past read it. */

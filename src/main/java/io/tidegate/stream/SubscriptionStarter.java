@@ -35,8 +35,8 @@ final class SubscriptionStarter {
     return claimed.contains(topic);
   }
 
-  Future<Void> subscribe(String id, List<String> topics, RecordFilter filter, Function<String, Object> fromFor,
-      Function<String, Future<Integer>> partitions) {
+  Future<Void> subscribe(String id, List<String> topics, Function<String, RecordFilter> filterFor,
+      Function<String, Object> fromFor, Function<String, Future<Integer>> partitions) {
     if (topics.size() > c.config().maxTopicsPerSubscribe()) {
       throw ApiError.badRequest("a subscribe names at most " + c.config().maxTopicsPerSubscribe() + " topics ("
           + topics.size() + " given; limits.maxTopicsPerSubscribe)");
@@ -55,6 +55,7 @@ final class SubscriptionStarter {
     List<Subscription> made = new ArrayList<>();
     List<Future<Void>> started = new ArrayList<>();
     for (String topic : topics) {
+      RecordFilter filter = filterFor.apply(topic);
       started.add(partitions.apply(topic).compose(n -> start(id, topic, filter, fromFor.apply(topic), n, made)));
     }
     // join, not all: every start has settled before a failure is undone, so none registers after the undo

@@ -225,21 +225,6 @@ class HttpAuthIT {
     }
   }
 
-  @Test
-  void aTopicGrantedOnlyThroughARowLevelFilterIsRefusedRatherThanServedUnfiltered() {
-    String token = token(good("nina").put("tidegate", new JsonObject().put("subscribe", new JsonArray().add(orders))
-        .put("filters", new JsonObject().put(orders, new JsonObject().put("key", "nina")))));
-    try (WsClient ws = WsClient.connect(vertx, gw, token)) {
-      ws.send(new JsonObject().put("type", "subscribe").put("id", "s1").put("topics", new JsonArray().add(orders)));
-      assertEquals(403, ws.awaitType("error", "s1").getInteger("status"));
-    }
-    try (Http.Streamed sse = Http.stream(gw.url("/events?topic=" + orders + "&access_token=" + token))) {
-      assertEquals(403, sse.status());
-    }
-    assertEquals(403, Http.get(gw.url("/topics/" + orders + "/records?from=earliest"), "Authorization",
-        bearer(token)).status());
-  }
-
   /** The handshake's status: 101 when upgraded, else what the gateway answered. */
   private int wsHandshake(String authorization) {
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gw.gateway().port())

@@ -2,9 +2,11 @@ package io.tidegate.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tidegate.codec.RecordFilter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -76,5 +78,60 @@ class PermissionsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new RoleMapper(Map.of("reader", new JsonObject().put("subscribe", "orders"))));
     assertTrue(e.getMessage().startsWith("role 'reader': "), e.getMessage());
+  }
+
+  private static RecordFilter filter(String json) {
+    return RecordFilter.parse(new JsonObject(json));
+  }
+
+  @Test
+  void theForcedFilterGoesOnTopOfTheClientsOwn() {
+    Permissions p = Permissions.fromJson(new JsonObject().put("subscribe", new JsonArray().add("*"))
+        .put("filters", new JsonObject().put("notifications", new JsonObject().put("key", "alice"))));
+    assertEquals(filter("{\"key\":\"alice\"}"), p.filterFor("notifications", RecordFilter.ALL));
+    assertEquals(filter("{\"key\":\"alice\",\"headers\":{\"kind\":\"x\"}}"),
+        p.filterFor("notifications", filter("{\"headers\":{\"kind\":\"x\"}}")));
+    assertSame(RecordFilter.NONE, p.filterFor("notifications", filter("{\"key\":\"bob\"}")),
+        "asking for another user's key gets nothing, not the other user's records");
+    RecordFilter own = filter("{\"key\":\"bob\"}");
+    assertSame(own, p.filterFor("orders", own), "topics without a forced filter keep the client's");
+    assertSame(RecordFilter.ALL, Permissions.ALL.filterFor("notifications", RecordFilter.ALL));
+  }
+
+  @Test
+  void everyPatternThatNamesATopicForcesItsFilter() {
+    Permissions p = Permissions.fromJson(new JsonObject().put("subscribe", new JsonArray().add("*"))
+        .put("filters", new JsonObject()
+            .put("notif*", new JsonObject().put("headers", new JsonObject().put("tenant", "acme")))
+            .put("notifications", new JsonObject().put("key", "alice"))));
+    assertEquals(filter("{\"key\":\"alice\",\"headers\":{\"tenant\":\"acme\"}}"),
+        p.filterFor("notifications", RecordFilter.ALL));
+    assertEquals(filter("{\"headers\":{\"tenant\":\"acme\"}}"), p.filterFor("notif.eu", RecordFilter.ALL));
+  }
+
+  @Test
+  void aFilterThatCannotBeAppliedRefusesTheGrant() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Permissions.fromJson(
+        new JsonObject().put("filters", new JsonObject().put("t", new JsonObject().put("key", 7)))));
+    assertTrue(e.getMessage().contains("'t'") && e.getMessage().contains("filter.key"), e.getMessage());
+    IllegalArgumentException role = assertThrows(IllegalArgumentException.class, () -> new RoleMapper(Map.of("user",
+        new JsonObject().put("filters", new JsonObject().put("t", new JsonObject().put("colour", "${sub}"))))));
+    assertTrue(role.getMessage().startsWith("role 'user': "), role.getMessage());
+  }
+
+  @Test
+  void aValueConditionThatIsOnePlaceholderTakesTheClaimsType() {
+    RoleMapper roles = new RoleMapper(Map.of("user", new JsonObject().put("subscribe", new JsonArray().add("n"))
+        .put("filters", new JsonObject().put("n", new JsonObject()
+            .put("value", new JsonObject().put("user.id", "${claim.uid}").put("label", "u-${claim.uid}"))
+            .put("key", "${claim.uid}")))));
+    Permissions p = roles.permissions(new JsonObject().put("sub", "a").put("uid", 7).put("roles", "user"));
+    assertEquals(filter("{\"key\":\"7\",\"value\":{\"user.id\":7,\"label\":\"u-7\"}}"),
+        p.filterFor("n", RecordFilter.ALL));
+    Permissions text = roles.permissions(new JsonObject().put("sub", "a").put("uid", "u7").put("roles", "user"));
+    assertEquals(filter("{\"key\":\"u7\",\"value\":{\"user.id\":\"u7\",\"label\":\"u-u7\"}}"),
+        text.filterFor("n", RecordFilter.ALL));
+    Permissions none = roles.permissions(new JsonObject().put("sub", "a").put("uid", new JsonObject()).put("roles", "user"));
+    assertFalse(none.maySubscribe("n"), "a claim that is not a string, number or boolean binds nothing");
   }
 }

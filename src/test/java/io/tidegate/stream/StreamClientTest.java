@@ -120,7 +120,7 @@ class StreamClientTest {
     }
 
     Future<Void> subscribe(String id, List<String> topics, Future<Integer> partitions) {
-      return subscribe(id, topics, RecordFilter.ALL, t -> "latest", t -> partitions);
+      return subscribe(id, topics, t -> RecordFilter.ALL, t -> "latest", t -> partitions);
     }
 
     void takeAll() {
@@ -198,7 +198,7 @@ class StreamClientTest {
   void aSubscribeThatFailsPartwayIsUndoneWhateverItsId() {
     feedReads("ok", 1);
     FakeClient client = on(FakeClient::new);
-    Future<Void> started = on(() -> client.subscribe(null, List.of("ok", "missing"), RecordFilter.ALL, t -> "latest",
+    Future<Void> started = on(() -> client.subscribe(null, List.of("ok", "missing"), t -> RecordFilter.ALL, t -> "latest",
         t -> t.equals("ok") ? Future.succeededFuture(1) : Future.failedFuture(ApiError.unknownTopic(t))));
     assertTrue(on(started::failed));
     assertEquals(0, streams.subscriptions().get());
@@ -225,7 +225,7 @@ class StreamClientTest {
   @Test
   void aBadFromIsRefusedBeforeAnythingIsClaimed() {
     FakeClient client = on(FakeClient::new);
-    ApiError e = assertThrows(ApiError.class, () -> on(() -> client.subscribe("a", List.of("t"), RecordFilter.ALL,
+    ApiError e = assertThrows(ApiError.class, () -> on(() -> client.subscribe("a", List.of("t"), t -> RecordFilter.ALL,
         t -> new JsonObject().put("timestamp", -1), t -> Future.succeededFuture(1))));
     assertEquals(400, e.status());
     assertEquals(false, on(() -> client.holds("t")));

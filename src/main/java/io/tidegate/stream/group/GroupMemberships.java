@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -84,8 +85,11 @@ public final class GroupMemberships {
    * {@code "group":"billing"}: the client joins the Kafka consumer group for these topics. {@code from} only
    * says where a group with no commits starts (earliest or latest); afterwards the group's commits decide.
    * Bad input throws; a join that fails later is answered with an error frame carrying {@code id}.
+   *
+   * @param filterFor a topic's filter, given the client's own: with the one the identity forces on the topic
    */
-  public void join(String id, JsonObject msg, List<String> topics) {
+  public void join(String id, JsonObject msg, List<String> topics,
+      BiFunction<String, RecordFilter, RecordFilter> filterFor) {
     if (!(msg.getValue("group") instanceof String group) || group.isBlank() || group.length() > 249
         || group.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
       throw ApiError.badRequest("'group' must be a group name: 1 to 249 printable characters");
@@ -98,14 +102,16 @@ public final class GroupMemberships {
       throw ApiError.badRequest("a group member reads from the group's committed offsets; 'from' may only say where "
           + "a group with no commits starts: \"earliest\" or \"latest\"");
     }
-    RecordFilter filter = RecordFilter.parse(msg.getValue("filter"));
+    RecordFilter own = RecordFilter.parse(msg.getValue("filter"));
+    Map<String, RecordFilter> filters = new HashMap<>();
+    topics.forEach(t -> filters.put(t, filterFor.apply(t, own)));
     if (closed) {
       return;
     }
     if (!slots.tryAcquire()) {
       throw ApiError.overloaded("this gateway holds its maximum of group members; retry shortly or use another gateway");
     }
-    Membership m = new Membership(id, group, topics, filter);
+    Membership m = new Membership(id, group, topics, filters);
     m.member = new GroupMember(() -> consumers.create(group, (String) from), group, topics, context, m);
     m.member.stopped().onComplete(v -> slots.release()); // once, when the member is over: whatever ended it
     byGroup.put(group, m);
@@ -159,7 +165,8 @@ public final class GroupMemberships {
     }
     int partition = p.intValue();
     long offset = o.longValue();
-    m.member.commit(new TopicPartition(topic, partition), offset).onComplete(ar -> {
+    TopicPartition tp = new TopicPartition(topic, partition);
+    m.member.commit(tp, m.skipped.through(tp, offset)).onComplete(ar -> {
       if (ar.succeeded()) {
         commits.increment();
         client.send(GroupFrames.committed(id, topic, partition, offset));
@@ -223,15 +230,17 @@ public final class GroupMemberships {
     final String id;
     final String group;
     final List<String> topics;
-    final RecordFilter filter;
+    /** Per topic: the client's filter and the one its identity forces, as one. */
+    final Map<String, RecordFilter> filters;
+    final SkippedTails skipped = new SkippedTails();
     GroupMember member;
     long joinTimer = -1;
 
-    Membership(String id, String group, List<String> topics, RecordFilter filter) {
+    Membership(String id, String group, List<String> topics, Map<String, RecordFilter> filters) {
       this.id = id;
       this.group = group;
       this.topics = List.copyOf(topics);
-      this.filter = filter;
+      this.filters = Map.copyOf(filters);
     }
 
     boolean current() {
@@ -248,24 +257,20 @@ public final class GroupMemberships {
 
     @Override
     public void assigned(Collection<TopicPartition> partitions) {
+      skipped.forget(partitions);
       client.send(GroupFrames.partitions("assigned", group, partitions));
     }
 
     @Override
     public void revoked(Collection<TopicPartition> partitions) {
+      skipped.forget(partitions);
       client.send(GroupFrames.partitions("revoked", group, partitions));
     }
 
     @Override
     public void records(List<ConsumerRecord<byte[], byte[]>> batch, Runnable taken) {
       if (!closed && current()) {
-        List<ConsumerRecord<byte[], byte[]>> matching = new ArrayList<>(batch.size());
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
-          if (filter.matches(r)) {
-            matching.add(r);
-          }
-        }
-        client.records(matching);
+        client.records(skipped.sift(batch, filters));
       }
       taken.run();
     }

@@ -7,6 +7,7 @@ import io.tidegate.error.ApiError;
 import io.tidegate.stream.HistoryQuery;
 import io.tidegate.stream.HistoryReader;
 import io.tidegate.kafka.TopicService;
+import io.tidegate.codec.RecordFilter;
 import io.tidegate.codec.TopicNames;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -99,7 +100,10 @@ public final class TopicEndpoint {
         .onFailure(e -> Problems.send(ctx, e));
   }
 
-  /** {@code GET /topics/{topic}/records?from=earliest|latest|<epoch-ms>&partition=&offset=&limit=}. */
+  /**
+   * {@code GET /topics/{topic}/records?from=earliest|latest|<epoch-ms>&partition=&offset=&limit=}. A topic the
+   * caller reads through a row-level filter gets only the records that pass it (see {@code HistoryFetch}).
+   */
   public void records(RoutingContext ctx) {
     String topic = TopicNames.validate(ctx.pathParam("topic"));
     String fromParam = param(ctx, "from").orElse("earliest");
@@ -125,7 +129,9 @@ public final class TopicEndpoint {
     }
     int limit = param(ctx, "limit").map(s -> (int) parseLong("limit", s, 1, limits.historyMaxLimit(), null))
         .orElse(Math.min(DEFAULT_LIMIT, limits.historyMaxLimit()));
-    HistoryQuery q = new HistoryQuery(topic, from, timestamp, partition, offset, limit);
+    // the row-level filter the caller's identity forces on the topic (history has no filter of the client's own)
+    RecordFilter forced = IdentityHandler.identity(ctx).permissions().filterFor(topic, RecordFilter.ALL);
+    HistoryQuery q = new HistoryQuery(topic, from, timestamp, partition, offset, limit, forced);
     topics.lookup(topic)
         .compose(info -> {
           if (partition.isPresent() && partition.getAsInt() >= info.partitions()) {

@@ -134,7 +134,7 @@ public final class SseEndpoint {
       });
       open.add(self[0]);
       response.write("retry: 2000\n\n");
-      self[0].start(filter, from, resume, partitions);
+      self[0].start(t -> access.filterFor(t, filter), from, resume, partitions);
     });
   }
 

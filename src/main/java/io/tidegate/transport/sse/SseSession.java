@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -46,10 +47,11 @@ final class SseSession extends StreamClient {
    * then sends {@code event: subscribed} with the starting cursor as its id, so that a client that reconnects
    * before any record resumes from there.
    */
-  void start(RecordFilter filter, Object from, Map<String, Map<Integer, Long>> resume, Map<String, Integer> partitions) {
+  void start(Function<String, RecordFilter> filterFor, Object from, Map<String, Map<Integer, Long>> resume,
+      Map<String, Integer> partitions) {
     Future<Void> started;
     try {
-      started = subscribe(null, topics, filter, topic -> {
+      started = subscribe(null, topics, filterFor, topic -> {
         Map<Integer, Long> at = resume == null ? null : resume.get(topic);
         return at == null ? from : new Resume(at);
       }, topic -> Future.succeededFuture(partitions.get(topic)));

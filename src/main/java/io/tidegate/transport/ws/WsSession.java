@@ -130,13 +130,13 @@ final class WsSession extends StreamClient {
       if (msg.getValue("group") instanceof String group) {
         access.join(group);
       }
-      groups.join(id, msg, topics);
+      groups.join(id, msg, topics, access::filterFor);
       return;
     }
     RecordFilter filter = RecordFilter.parse(msg.getValue("filter"));
     Object from = msg.getValue("from", "latest");
     var lookup = c.topics().batch(topics);
-    subscribe(id, topics, filter, t -> from, t -> lookup.apply(t).map(info -> info.partitions()))
+    subscribe(id, topics, t -> access.filterFor(t, filter), t -> from, t -> lookup.apply(t).map(info -> info.partitions()))
         .onComplete(ar -> {
           if (ar.failed()) {
             error(id, ErrorMapper.toApiError(ar.cause()));

@@ -119,7 +119,7 @@ class GroupMembershipsTest {
   private void join(GroupMemberships groups, String id) {
     on(() -> {
       groups.join(id, new JsonObject().put("type", "subscribe").put("id", id).put("group", "billing")
-          .put("topics", new JsonArray().add("orders")), List.of("orders"));
+          .put("topics", new JsonArray().add("orders")), List.of("orders"), (topic, own) -> own);
       return null;
     });
   }
