@@ -59,6 +59,20 @@ public final class Certs {
     return write(name, sign(b, keys), keys);
   }
 
+  /** An intermediate CA, issued by {@code root}: a server serving a leaf of it must send it along. */
+  public static Issued intermediate(Issued root, String name) {
+    KeyPair keys = rsa();
+    X509v3CertificateBuilder b = builder(X500Name.getInstance(root.certificate().getSubjectX500Principal().getEncoded()),
+        new X500Name("CN=" + name + ",O=Tidegate tests"), keys, -1, 2);
+    try {
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return write(name, sign(b, root.keys()), keys);
+  }
+
   /** A server certificate for 127.0.0.1 and localhost, issued by {@code ca}. */
   public static Issued server(Issued ca, String name) {
     return leaf(ca, "CN=" + name, KeyPurposeId.id_kp_serverAuth, -1, 2);
