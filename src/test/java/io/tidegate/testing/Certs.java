@@ -13,6 +13,7 @@ import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -100,7 +101,9 @@ public final class Certs {
   private static Issued leaf(Issued ca, String dn, KeyPurposeId purpose, int fromDays, int toDays) {
     KeyPair keys = rsa();
     X500Name issuer = X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
-    X509v3CertificateBuilder b = builder(issuer, new X500Name(dn), keys, fromDays, toDays);
+    // read as RFC 2253, as the JDK and openssl print names: the leftmost name is the most specific
+    X500Name subject = X500Name.getInstance(new X500Principal(dn).getEncoded());
+    X509v3CertificateBuilder b = builder(issuer, subject, keys, fromDays, toDays);
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
