@@ -185,6 +185,58 @@ class TlsIT {
     Awaits.until("every connection is counted closed", () -> gw.gauge("tidegate.http.connections") == 0);
   }
 
+  @Test
+  void aWebSocketIdentifiedByItsCertificateGetsTheCertificatesPermissions() {
+    WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(serverCa.certPath().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(device.certPath().toString())
+            .setKeyPath(device.keyPath().toString())));
+    List<String> frames = new ArrayList<>();
+    WebSocket ws = Awaits.result(wsc.connect(new WebSocketConnectOptions().setSsl(true).setHost("127.0.0.1")
+        .setPort(port()).setURI("/ws")));
+    ws.textMessageHandler(t -> {
+      synchronized (frames) {
+        frames.add(t);
+      }
+    });
+    try {
+      Awaits.result(ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("id", "no")
+          .put("topics", new JsonArray().add("orders.elsewhere")).encode()));
+      Awaits.until("the subscription outside the role is refused (have " + copy(frames) + ")",
+          () -> copy(frames).stream().map(JsonObject::new).anyMatch(f -> "error".equals(f.getString("type"))
+              && Integer.valueOf(403).equals(f.getInteger("status"))));
+      Awaits.result(ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("id", "yes")
+          .put("topics", new JsonArray().add(topic)).encode()));
+      Awaits.until("the subscription the role allows is confirmed (have " + copy(frames) + ")",
+          () -> copy(frames).stream().map(JsonObject::new).anyMatch(f -> "subscribed".equals(f.getString("type"))));
+    } finally {
+      Awaits.result(ws.close());
+      Awaits.result(wsc.close());
+    }
+  }
+
+  @Test
+  void requiredClientCertificatesKeepClientsWithoutOneOutEvenInModeNone() {
+    Certs.Issued server = Certs.server(serverCa, "gateway-2");
+    try (TestGateway open = TestGateway.start(new JsonObject().put("http", new JsonObject().put("tls", new JsonObject()
+        .put("certPath", server.certPath().toString()).put("keyPath", server.keyPath().toString())
+        .put("clientCaPath", clientCa.certPath().toString()).put("clientAuth", "required"))))) {
+      String me = "https://127.0.0.1:" + open.gateway().port() + "/me";
+      WebClient without = client(HttpVersion.HTTP_1_1, null);
+      WebClient with = client(HttpVersion.HTTP_2, device);
+      try {
+        assertThrows(RuntimeException.class, () -> Awaits.result(without.getAbs(me).timeout(30_000).send()),
+            "no certificate, no connection");
+        HttpResponse<Buffer> r = Awaits.result(with.getAbs(me).timeout(30_000).send());
+        assertEquals(200, r.statusCode(), r.bodyAsString());
+        assertNull(r.bodyAsJsonObject().getString("subject"), "mode none: everyone is anonymous");
+      } finally {
+        without.close();
+        with.close();
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(value = HttpVersion.class, names = {"HTTP_1_1", "HTTP_2"})
   void serverSentEventsOverHttpsReceiveARecord(HttpVersion version) {
