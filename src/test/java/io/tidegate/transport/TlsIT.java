@@ -237,6 +237,29 @@ class TlsIT {
     }
   }
 
+  @Test
+  void overTheConnectionLimitAnHttp2ConnectionGetsA429() {
+    Certs.Issued server = Certs.server(serverCa, "gateway-3");
+    try (TestGateway limited = TestGateway.start(new JsonObject()
+        .put("http", new JsonObject().put("tls", new JsonObject()
+            .put("certPath", server.certPath().toString()).put("keyPath", server.keyPath().toString())))
+        .put("limits", new JsonObject().put("maxConnections", 1)))) {
+      String health = "https://127.0.0.1:" + limited.gateway().port() + "/health/live";
+      WebClient first = client(HttpVersion.HTTP_2, null);
+      WebClient second = client(HttpVersion.HTTP_2, null);
+      try {
+        assertEquals(200, Awaits.result(first.getAbs(health).timeout(30_000).send()).statusCode());
+        HttpResponse<Buffer> refused = Awaits.result(second.getAbs(health).timeout(30_000).send());
+        assertEquals(HttpVersion.HTTP_2, refused.version());
+        assertEquals(429, refused.statusCode(), refused.bodyAsString());
+        assertEquals("1", refused.getHeader("Retry-After"));
+      } finally {
+        first.close();
+        second.close();
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(value = HttpVersion.class, names = {"HTTP_1_1", "HTTP_2"})
   void serverSentEventsOverHttpsReceiveARecord(HttpVersion version) {
