@@ -50,11 +50,11 @@ final class AuthConfigParser {
     }
     return new TidegateConfig.Auth(jwt, r.bool("auth.allowAnonymous", false), secret, keys, jwks,
         blankToNull(r.string("auth.jwt.issuer", "")), blankToNull(r.string("auth.jwt.audience", "")),
-        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles, certificateRoles(r, roles));
+        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles, certificateRoles(r, roles, jwt));
   }
 
   /** {@code auth.certificateRoles}: a list of names from {@code auth.roles}, or a comma-separated string (env). */
-  private static List<String> certificateRoles(ConfigParser.Reader r, Map<String, JsonObject> roles) {
+  private static List<String> certificateRoles(ConfigParser.Reader r, Map<String, JsonObject> roles, boolean jwt) {
     Object raw = r.object("auth").getValue("certificateRoles");
     List<String> out = new ArrayList<>();
     if (raw instanceof String s) {
@@ -77,6 +77,10 @@ final class AuthConfigParser {
       if (!roles.containsKey(name)) {
         throw new ConfigException("auth.certificateRoles", "names role '" + name + "', which auth.roles does not define");
       }
+    }
+    if (!jwt && !out.isEmpty()) {
+      throw new ConfigException("auth.certificateRoles", "identify clients in auth.mode jwt only; with mode none "
+          + "everyone is anonymous and allowed everything");
     }
     return List.copyOf(out);
   }

@@ -125,6 +125,8 @@ class TlsConfigTest {
         .put("auth", auth.copy().put("certificateRoles", new JsonArray().add("device")))), "no client CAs");
     assertEquals("auth.certificateRoles", refused(new JsonObject()
         .put("auth", auth.copy().put("certificateRoles", new JsonArray().add("device")))), "no TLS");
+    assertEquals("auth.certificateRoles", refused(tls(withCa).put("auth", auth.copy().put("mode", "none")
+        .put("certificateRoles", new JsonArray().add("device")))), "mode none identifies nobody");
   }
 
   @Test
