@@ -114,8 +114,8 @@ public final class Gateway {
           deployments.add(id);
           return null;
         })
-        .onSuccess(v -> LOG.info("Tidegate listening on http://{}:{} ({} event loop(s))",
-            config.http().host(), port, instances));
+        .onSuccess(v -> LOG.info("Tidegate listening on {}://{}:{} ({} event loop(s))",
+            config.http().tls().isPresent() ? "https" : "http", config.http().host(), port, instances));
   }
 
   private static int freePort() {

@@ -8,6 +8,7 @@ import io.tidegate.config.TidegateConfig;
 import io.tidegate.error.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 
@@ -21,14 +22,17 @@ public final class AuthPolicy {
   private static final Duration CACHE_TTL = Duration.ofSeconds(60);
 
   private final TokenVerifier verifier;
+  private final CertificateIdentities certificates;
   private final Cache<String, Identity> verified;
   private final Counter unauthenticated;
   private final Counter forbidden;
   private final SubjectLimits limits;
   private final String stampHeader;
 
-  private AuthPolicy(TokenVerifier verifier, SubjectLimits limits, String stampHeader, MeterRegistry registry) {
+  private AuthPolicy(TokenVerifier verifier, CertificateIdentities certificates, SubjectLimits limits,
+      String stampHeader, MeterRegistry registry) {
     this.verifier = verifier;
+    this.certificates = certificates;
     this.limits = limits;
     this.stampHeader = stampHeader;
     this.verified = Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).expireAfterWrite(CACHE_TTL).build();
@@ -47,12 +51,14 @@ public final class AuthPolicy {
       MeterRegistry registry) {
     SubjectLimits limits = new SubjectLimits(limitsCfg, registry);
     if (!cfg.jwt()) {
-      return new AuthPolicy(null, limits, cfg.stampHeader(), registry);
+      return new AuthPolicy(null, null, limits, cfg.stampHeader(), registry);
     }
     List<TokenVerifier.PublicKey> keys = cfg.publicKeys().stream()
         .map(k -> new TokenVerifier.PublicKey(k.algorithm(), k.pem())).toList();
+    RoleMapper roles = new RoleMapper(cfg.roles());
     return new AuthPolicy(new TokenVerifier(vertx, cfg.secret(), keys, cfg.jwksUrl(), cfg.issuer(), cfg.audience(),
-        new RoleMapper(cfg.roles()), cfg.jwksMinIntervalSeconds() * 1000), limits, cfg.stampHeader(), registry);
+        roles, cfg.jwksMinIntervalSeconds() * 1000), new CertificateIdentities(roles, cfg.certificateRoles()), limits,
+        cfg.stampHeader(), registry);
   }
 
   /** True when every client needs a token ({@code auth.mode} jwt). */
@@ -82,6 +88,23 @@ public final class AuthPolicy {
     return verifier.verify(token)
         .onSuccess(id -> verified.put(token, id))
         .onFailure(e -> unauthenticated.increment());
+  }
+
+  /**
+   * The identity behind a request: its bearer token when it sent one (the token wins), else the TLS client
+   * certificate the handshake verified against {@code http.tls.clientCaPath} (null: none). Mode none: anonymous.
+   * Fails with a 401 {@link ApiError} when there is neither, or what there is does not identify anyone.
+   */
+  public Future<Identity> identify(String token, X509Certificate certificate) {
+    if (verifier == null || certificate == null || (token != null && !token.isBlank())) {
+      return identify(token);
+    }
+    try {
+      return Future.succeededFuture(certificates.identify(certificate, System.currentTimeMillis()));
+    } catch (ApiError e) {
+      unauthenticated.increment();
+      return Future.failedFuture(e);
+    }
   }
 
   /** What {@code identity} may do, checked operation by operation. */

@@ -6,8 +6,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Who is calling and what they may do, decided once per connection (or per HTTP request, through a cache).
  *
- * @param subject     the token's {@code sub}, or the client certificate's subject; null when anonymous
- * @param expiresAtMs when the token expires (epoch ms), or 0 for never (anonymous, certificates)
+ * @param subject     the token's {@code sub}, or the client certificate's common name (CN); null when anonymous
+ * @param expiresAtMs when the token (or the client certificate) expires (epoch ms), or 0 for never (anonymous)
  */
 public record Identity(String subject, long expiresAtMs, Permissions permissions) {
 

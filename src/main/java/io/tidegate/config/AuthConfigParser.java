@@ -13,7 +13,7 @@ import java.util.Set;
 
 /** The {@code auth} section, and the rule that an anonymous gateway listens on the loopback interface only. */
 final class AuthConfigParser {
-  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles", "stampHeader");
+  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles", "stampHeader", "certificateRoles");
   static final Set<String> JWT_KEYS = Set.of("secret", "publicKeys", "jwksUrl", "issuer", "audience",
       "jwksMinIntervalSeconds");
 
@@ -50,7 +50,8 @@ final class AuthConfigParser {
     }
     return new TidegateConfig.Auth(jwt, r.bool("auth.allowAnonymous", false), secret, keys, jwks,
         blankToNull(r.string("auth.jwt.issuer", "")), blankToNull(r.string("auth.jwt.audience", "")),
-        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles, stampHeader(r));
+        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles, stampHeader(r),
+        certificateRoles(r, roles, jwt));
   }
 
   /** A header name clients may not set: a token of letters, digits, '.', '_' and '-'. */
@@ -61,6 +62,38 @@ final class AuthConfigParser {
           + "'.', '_', '-'), got '" + name + "'");
     }
     return name;
+  }
+
+  /** {@code auth.certificateRoles}: a list of names from {@code auth.roles}, or a comma-separated string (env). */
+  private static List<String> certificateRoles(ConfigParser.Reader r, Map<String, JsonObject> roles, boolean jwt) {
+    Object raw = r.object("auth").getValue("certificateRoles");
+    List<String> out = new ArrayList<>();
+    if (raw instanceof String s) {
+      for (String name : s.split(",")) {
+        if (!name.isBlank()) {
+          out.add(name.trim());
+        }
+      }
+    } else if (raw instanceof JsonArray a) {
+      for (Object name : a) {
+        if (!(name instanceof String s)) {
+          throw new ConfigException("auth.certificateRoles", "must be a list of role names from auth.roles");
+        }
+        out.add(s);
+      }
+    } else if (raw != null) {
+      throw new ConfigException("auth.certificateRoles", "must be a list of role names from auth.roles");
+    }
+    for (String name : out) {
+      if (!roles.containsKey(name)) {
+        throw new ConfigException("auth.certificateRoles", "names role '" + name + "', which auth.roles does not define");
+      }
+    }
+    if (!jwt && !out.isEmpty()) {
+      throw new ConfigException("auth.certificateRoles", "identify clients in auth.mode jwt only; with mode none "
+          + "everyone is anonymous and allowed everything");
+    }
+    return List.copyOf(out);
   }
 
   /**

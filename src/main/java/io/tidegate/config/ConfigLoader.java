@@ -24,6 +24,11 @@ public final class ConfigLoader {
   static final Map<String, String> ENV_KEYS = Map.ofEntries(
       Map.entry("TIDEGATE_HTTP_HOST", "http.host"),
       Map.entry("TIDEGATE_HTTP_ALLOWED_ORIGINS", "http.allowedOrigins"),
+      Map.entry("TIDEGATE_HTTP_TLS_CERT_PATH", "http.tls.certPath"),
+      Map.entry("TIDEGATE_HTTP_TLS_KEY_PATH", "http.tls.keyPath"),
+      Map.entry("TIDEGATE_HTTP_TLS_CLIENT_CA_PATH", "http.tls.clientCaPath"),
+      Map.entry("TIDEGATE_HTTP_TLS_CLIENT_AUTH", "http.tls.clientAuth"),
+      Map.entry("TIDEGATE_AUTH_CERTIFICATE_ROLES", "auth.certificateRoles"),
       Map.entry("TIDEGATE_AUTH_MODE", "auth.mode"),
       Map.entry("TIDEGATE_AUTH_ALLOW_ANONYMOUS", "auth.allowAnonymous"),
       Map.entry("TIDEGATE_AUTH_JWT_SECRET", "auth.jwt.secret"),

@@ -37,7 +37,8 @@ public final class ConfigParser {
   public static TidegateConfig parse(JsonObject root) {
     Reader r = new Reader(root);
     r.onlyKeys("", SECTIONS);
-    r.onlyKeys("http", Set.of("host", "port", "instances", "maxBodyBytes", "idleTimeoutSeconds", "allowedOrigins"));
+    r.onlyKeys("http", Set.of("host", "port", "instances", "maxBodyBytes", "idleTimeoutSeconds", "allowedOrigins",
+        "tls"));
     r.onlyKeys("kafka", Set.of("bootstrapServers", "autoCreateTopics", "defaultPartitions",
         "defaultReplicationFactor", "requestTimeoutMs", "producer", "consumer", "admin"));
     r.onlyKeys("embedded", Set.of("port", "dataDir"));
@@ -59,7 +60,8 @@ public final class ConfigParser {
         (int) r.integer("http.instances", cores, 1, 64),
         r.integer("http.maxBodyBytes", 1024 * 1024, 1, Integer.MAX_VALUE),
         (int) r.integer("http.idleTimeoutSeconds", 120, 1, 24 * 3600),
-        AuthConfigParser.origins(r));
+        AuthConfigParser.origins(r),
+        TlsConfigParser.parse(r, auth));
 
     Optional<String> bootstrap = Optional.of(r.string("kafka.bootstrapServers", "").trim()).filter(s -> !s.isEmpty());
     var kafka = new TidegateConfig.Kafka(

@@ -44,10 +44,11 @@ public record TidegateConfig(
    * @param allowAnonymous with mode none, whether the gateway may listen on other interfaces than the loopback
    * @param roles          role name (a value of the token's {@code roles} claim) to its permissions
    * @param stampHeader    header every published record carries with its publisher's subject; null: none
+   * @param certificateRoles roles of {@code roles} given to every client identified by its TLS certificate
    */
   public record Auth(boolean jwt, boolean allowAnonymous, String secret, java.util.List<Key> publicKeys,
       String jwksUrl, String issuer, String audience, long jwksMinIntervalSeconds,
-      Map<String, io.vertx.core.json.JsonObject> roles, String stampHeader) {
+      Map<String, io.vertx.core.json.JsonObject> roles, String stampHeader, java.util.List<String> certificateRoles) {
 
     /** A PEM public key and the algorithm it verifies. */
     public record Key(String algorithm, String pem) {}
@@ -57,7 +58,8 @@ public record TidegateConfig(
     public String toString() {
       return "Auth[jwt=" + jwt + ", allowAnonymous=" + allowAnonymous + ", secret=" + (secret == null ? "none" : "***")
           + ", publicKeys=" + publicKeys.size() + ", jwksUrl=" + jwksUrl + ", issuer=" + issuer + ", audience="
-          + audience + ", roles=" + roles.keySet() + ", stampHeader=" + stampHeader + "]";
+          + audience + ", roles=" + roles.keySet() + ", stampHeader=" + stampHeader + ", certificateRoles="
+          + certificateRoles + "]";
     }
   }
 
@@ -89,7 +91,28 @@ public record TidegateConfig(
    * @param idleTimeoutSeconds an HTTP connection idle this long is closed (WebSockets are kept by pings instead)
    */
   public record Http(String host, int port, int instances, long maxBodyBytes, int idleTimeoutSeconds,
-      java.util.List<String> allowedOrigins) {}
+      java.util.List<String> allowedOrigins, Optional<Tls> tls) {}
+
+  /**
+   * TLS on the listener ({@code http.tls.*}), read and checked at start-up. HTTP/2 and HTTP/1.1 are both offered
+   * through ALPN.
+   *
+   * @param certPem     the server's certificate, followed by its chain if any (PEM)
+   * @param keyPem      the private key of the first certificate (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC)
+   * @param clientCaPem the CAs that client certificates must be issued by (PEM); null: none are asked for
+   * @param clientAuth  whether a client certificate is asked for, and whether one is required
+   */
+  public record Tls(String certPem, String keyPem, String clientCaPem, ClientAuth clientAuth) {
+
+    /** {@code http.tls.clientAuth}. */
+    public enum ClientAuth { NONE, REQUEST, REQUIRED }
+
+    /** The key is never printed. */
+    @Override
+    public String toString() {
+      return "Tls[key=***, clientCa=" + (clientCaPem != null) + ", clientAuth=" + clientAuth + "]";
+    }
+  }
 
   /**
    * @param bootstrapServers  the cluster; empty means the embedded broker

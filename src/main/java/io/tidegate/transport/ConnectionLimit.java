@@ -54,7 +54,7 @@ public final class ConnectionLimit {
 
   void refuse(HttpServerRequest request) {
     refused.increment();
-    request.response().putHeader("Connection", "close");
+    HttpErrors.closing(request);
     Problems.send(request.response(), ApiError.tooManyConnections("the gateway has " + max
         + " connections open, its limit (limits.maxConnections); retry shortly", 1));
     request.connection().close();

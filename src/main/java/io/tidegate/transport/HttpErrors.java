@@ -32,9 +32,19 @@ final class HttpErrors {
         : cause instanceof TooLongHttpLineException ? ApiError.ofStatus(414)
         : ApiError.badRequest("the request is not valid HTTP/1.1");
     LOG.debug("Unreadable request from {} answered {}: {}", request.remoteAddress(), e.status(), cause);
-    request.response().putHeader("Connection", "close");
+    closing(request);
     Problems.send(request.response(), e);
     request.connection().close();
+  }
+
+  /**
+   * Tells an HTTP/1.x client that the connection closes after this answer. Not on HTTP/2, where connection
+   * headers are forbidden (the client would refuse the answer): there the connection's GOAWAY says it.
+   */
+  static void closing(HttpServerRequest request) {
+    if (request.version() != HttpVersion.HTTP_2) {
+      request.response().putHeader("Connection", "close");
+    }
   }
 
   /** The router's failure handler: every failure becomes a problem. */
@@ -49,7 +59,7 @@ final class HttpErrors {
     } else if (!request.isEnded() && (t instanceof DecoderException || t instanceof IllegalArgumentException)) {
       // the body's framing is broken (a chunk size that is not hex, ...): nothing more can be read on it
       e = ApiError.badRequest("the request body's HTTP framing is malformed (chunk sizes or lengths)");
-      request.response().putHeader("Connection", "close");
+      closing(request);
     } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       // refused by Vert.x Web itself, with its own exception
       e = request.version() != HttpVersion.HTTP_1_0 && request.version() != HttpVersion.HTTP_2

@@ -64,7 +64,7 @@ public final class HttpVerticle extends VerticleBase {
     Router router = router();
     // No HTTP compression: Netty's compressor holds at most 128 pipelined requests and fails the connection
     // past that (a client pipelining 1,000 GETs got 128 answers, then nothing). WebSockets negotiate their own.
-    server = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions()
         .setHost(cfg.http().host())
         .setPort(port)
         .setCompressionSupported(false)
@@ -72,7 +72,9 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(cfg.ws().maxFrameBytes())
         .setPerMessageWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
         .setPerFrameWebSocketCompressionSupported(cfg.ws().perMessageDeflate())
-        .setIdleTimeout(cfg.http().idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS));
+        .setIdleTimeout(cfg.http().idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
+    cfg.http().tls().ifPresent(tls -> ListenerTls.apply(options, tls));
+    server = vertx.createHttpServer(options);
     return server
         .connectionHandler(connections::opened)
         .invalidRequestHandler(HttpErrors::invalidRequest)

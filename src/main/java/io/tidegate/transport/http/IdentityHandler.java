@@ -7,11 +7,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Establishes who is calling before any route runs: the token from {@code Authorization: Bearer} or
- * {@code ?access_token=} (for EventSource and browsers' WebSocket, which cannot set headers), verified by the
- * one {@link AuthPolicy}. Routes read the result with {@link #identity(RoutingContext)}. WebSocket handshakes
+ * {@code ?access_token=} (for EventSource and browsers' WebSocket, which cannot set headers), or without one the
+ * TLS client certificate, verified by the one {@link AuthPolicy}. Routes read the result with {@link #identity(RoutingContext)}. WebSocket handshakes
  * and SSE requests are authenticated here too, before the upgrade or the stream starts.
  */
 public final class IdentityHandler implements Handler<RoutingContext> {
@@ -25,7 +29,7 @@ public final class IdentityHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String token = token(ctx.request());
-    Future<Identity> verified = policy.identify(token);
+    Future<Identity> verified = policy.identify(token, token == null ? peerCertificate(ctx.request()) : null);
     if (verified.isComplete()) { // a cached token, an HMAC or PEM key: decided at once
       proceed(ctx, verified);
       return;
@@ -52,6 +56,22 @@ public final class IdentityHandler implements Handler<RoutingContext> {
   /** The caller's identity; anonymous before authentication or in mode none. */
   public static Identity identity(RoutingContext ctx) {
     return Identity.of(ctx);
+  }
+
+  /**
+   * The client certificate the TLS handshake verified against {@code http.tls.clientCaPath} (the listener trusts
+   * no other CA for clients); null on plain HTTP or when the client presented none.
+   */
+  public static X509Certificate peerCertificate(HttpServerRequest request) {
+    if (!request.isSSL()) {
+      return null;
+    }
+    try {
+      List<Certificate> chain = request.connection().peerCertificates();
+      return chain != null && !chain.isEmpty() && chain.get(0) instanceof X509Certificate x ? x : null;
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    }
   }
 
   /** The bearer token of the request, from its header or its {@code access_token} parameter; null if none. */

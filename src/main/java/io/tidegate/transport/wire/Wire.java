@@ -46,6 +46,7 @@ public final class Wire {
    * A connection just upgraded to a WebSocket: the HTTP idle timeout stops applying to it (the WebSocket
    * endpoint keeps sockets by pings instead), and text messages are checked to be UTF-8 as they arrive, by
    * Netty's {@link Utf8FrameValidator}, whose failure names close code 1007. Vert.x does neither by itself.
+   * Only HTTP/1.1 connections upgrade (Vert.x takes no WebSocket over HTTP/2), so this never meets one.
    */
   public static boolean upgraded(HttpConnection connection) {
     if (!(connection instanceof HttpServerConnection c)) {
@@ -65,8 +66,10 @@ public final class Wire {
   /**
    * Vert.x flushes the socket after every write made outside a read, so a batch of records fanned out to a
    * connection would cost one system call per record. Netty's {@link FlushConsolidationHandler} turns the
-   * flushes of one event-loop task into one. Returns false (and the connection works as before, one flush
-   * per write) when the connection is not one Vert.x's HTTP server made.
+   * flushes of one event-loop task into one. With TLS it sits between the TLS handler and the socket (it is
+   * added first), so it holds back flushes of encrypted bytes; on an HTTP/2 connection it does so for all the
+   * connection's streams alike. Returns false (and the connection works as before, one flush per write) when
+   * the connection is not one Vert.x's HTTP server made.
    */
   public static boolean consolidateFlushes(HttpConnection connection) {
     if (!(connection instanceof HttpServerConnection c)) {
