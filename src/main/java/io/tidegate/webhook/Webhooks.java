@@ -64,6 +64,7 @@ public final class Webhooks {
     this.registryConsumer = () -> new org.apache.kafka.clients.consumer.KafkaConsumer<>(
         WebhookClients.registryConsumer(bootstrap, config.kafka()));
     this.context = vertx.getOrCreateContext();
+    WebhookClasses.load(hosts);
   }
 
   /**
