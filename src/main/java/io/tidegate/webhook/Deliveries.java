@@ -53,6 +53,13 @@ final class Deliveries {
     }
     if (before != null) {
       stop(before.name());
+      if (after == null) {
+        // deleted: its meters go too, so that names come and go without the registry growing
+        WebhookMeters gone = meters.remove(before.name());
+        if (gone != null) {
+          gone.remove();
+        }
+      }
     }
     if (after != null && after.enabled()) {
       WebhookDelivery d = new WebhookDelivery(after, consumers.apply(after), sender, deadLetters, meters(after.name()),

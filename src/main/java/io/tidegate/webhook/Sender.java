@@ -30,12 +30,17 @@ final class Sender {
 
   Future<Outcome> post(WebhookDefinition def, String id, long timestampSeconds, byte[] body, Signature signature) {
     CappedBody answer = new CappedBody(BODY_CAP);
-    var request = client.postAbs(def.url()).followRedirects(false)
+    io.vertx.ext.web.client.HttpRequest<Void> request;
+    try {
+      request = client.postAbs(def.url()).followRedirects(false)
         .timeout(def.timeoutMs()).connectTimeout(def.timeoutMs())
         .putHeader("Content-Type", "application/json")
         .putHeader("webhook-id", id)
         .putHeader("webhook-timestamp", String.valueOf(timestampSeconds))
         .as(BodyCodec.pipe(answer));
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(new Outcome(0, 0, "the url cannot be requested: " + e.getMessage()));
+    }
     if (signature != null) {
       request.putHeader("webhook-signature", signature.sign(id, timestampSeconds, body));
     }

@@ -35,6 +35,11 @@ final class WebhookClients {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxInFlight);
     p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1000);
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, group);
+    if (!"consumer".equalsIgnoreCase(String.valueOf(p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
+      // when a gateway joins or leaves, the others keep their partitions (and what they have in flight)
+      p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+          org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+    }
     return p;
   }
 

@@ -76,6 +76,8 @@ final class WebhookDelivery extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    // what is in flight now is not committed: whoever gets these partitions next sends it again
+    meters.abandoned.increment(inFlight);
     vertx.cancelTimer(commitTimer);
     if (consumer == null) {
       return Future.succeededFuture();

@@ -38,6 +38,13 @@ final class WebhookMeters {
         .description("Attempts that did not get a 2xx").register(registry).increment();
   }
 
+  /** Takes this webhook's meters out of the registry (it was deleted). */
+  void remove() {
+    for (String meter : new String[] {"delivered", "retries", "dead.lettered", "abandoned", "latency", "failed"}) {
+      registry.find("tidegate.webhook." + meter).tag("webhook", name).meters().forEach(registry::remove);
+    }
+  }
+
   /** Failed attempts on this gateway, over every status. */
   double failedTotal() {
     return registry.find("tidegate.webhook.failed").tag("webhook", name).counters().stream()

@@ -35,6 +35,8 @@ final class Receiver implements AutoCloseable {
   private final HttpServer server;
   private final List<Call> calls = new ArrayList<>();
   private volatile Function<Call, Answer> answer;
+  /** How long each answer waits (so that records are in flight when a test needs them to be). */
+  volatile long delayMs;
 
   /** A status and optional headers to answer with; a status of -1 never answers. */
   record Answer(int status, Map<String, String> headers) {
@@ -66,7 +68,11 @@ final class Receiver implements AutoCloseable {
         return; // hangs: the gateway's timeout must give up on it
       }
       a.headers().forEach(req.response()::putHeader);
-      req.response().setStatusCode(a.status()).end("answer " + a.status());
+      if (delayMs > 0) {
+        vertx.setTimer(delayMs, t -> req.response().setStatusCode(a.status()).end("answer " + a.status()));
+      } else {
+        req.response().setStatusCode(a.status()).end("answer " + a.status());
+      }
     });
   }
 
