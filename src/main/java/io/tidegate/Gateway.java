@@ -104,7 +104,8 @@ public final class Gateway {
     streams.feed().start();
     Gateway gateway = new Gateway(vertx, config, List.of(publishingLane, clientsLane), metrics, health, publisher, history, streams);
     gateway.webhooks = webhooks;
-    return gateway.deployHttp(rest, publishing).map(gateway);
+    Future<Void> reading = webhooks.reading(config.kafka().requestTimeout().multipliedBy(2));
+    return gateway.deployHttp(rest, publishing).compose(v -> reading).map(gateway);
   }
 
   /** Every event loop gets a listener on the same port (Vert.x shares the socket); port 0 picks a free one. */

@@ -44,7 +44,7 @@ public final class Webhooks {
   private final Context context;
   private volatile WebhookRegistry registry;
   private volatile boolean stopped;
-  private Future<?> starting = Future.succeededFuture();
+  private final Promise<Void> reading = Promise.promise();
 
   private Webhooks(Vertx vertx, TidegateConfig config, String bootstrap, TopicService topics, AdminLane lane,
       MeterRegistry meters) {
@@ -84,7 +84,7 @@ public final class Webhooks {
     if (stopped) {
       return;
     }
-    starting = setup.definitionsTopic(context, config.topic())
+    setup.definitionsTopic(context, config.topic())
         .compose(v -> WebhookRegistry.start(vertx, context, config.topic(), hosts, config.maxWebhooks(), registryConsumer,
             deliveries::changed))
         .onSuccess(r -> {
@@ -93,11 +93,26 @@ public final class Webhooks {
             return;
           }
           registry = r;
+          reading.tryComplete();
         })
         .onFailure(e -> {
           LOG.warn("webhook definitions cannot be read yet ({}); trying again in {} ms", e.toString(), RETRY_START_MS);
           vertx.setTimer(RETRY_START_MS, t -> tryStart());
         });
+  }
+
+  /**
+   * Completes once the definitions are being read, or after {@code atMost} (then they are read later, whenever
+   * Kafka answers): never fails. The gateway's start waits for it, so that a started gateway serves the webhook API.
+   */
+  public Future<Void> reading(java.time.Duration atMost) {
+    Promise<Void> either = Promise.promise();
+    long timer = vertx.setTimer(atMost.toMillis(), t -> either.tryComplete());
+    reading.future().onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      either.tryComplete();
+    });
+    return either.future();
   }
 
   private WebhookRegistry registry() {
