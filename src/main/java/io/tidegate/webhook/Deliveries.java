@@ -65,10 +65,16 @@ final class Deliveries {
       WebhookDelivery d = new WebhookDelivery(after, consumers.apply(after), sender, deadLetters, meters(after.name()),
           maxInFlight, gone);
       Future<String> id = vertx.deployVerticle(d)
-          .onSuccess(x -> LOG.info("webhook '{}' delivering {} to {}", after.name(), after.topics(), after.url()))
+          .onSuccess(x -> LOG.info("webhook '{}' delivering {} to {}", after.name(), after.topics(), origin(after.url())))
           .onFailure(e -> LOG.warn("webhook '{}' could not start: {}", after.name(), e.toString()));
       running.put(after.name(), new Running(d, id));
     }
+  }
+
+  /** Scheme, host and port only: a url's path or query may carry a credential, which never goes to a log. */
+  private static String origin(String url) {
+    java.net.URI u = java.net.URI.create(url);
+    return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
   }
 
   WebhookMeters meters(String name) {
