@@ -62,15 +62,19 @@ final class WebhookDelivery extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(create).compose(kc -> {
-      consumer = KafkaConsumer.create(vertx, kc);
-      consumer.exceptionHandler(e -> LOG.warn("webhook '{}': {}", def.name(), e.toString()));
-      consumer.partitionsAssignedHandler(this::assigned);
-      consumer.partitionsRevokedHandler(this::revoked);
-      consumer.handler(this::received);
+    // On a worker with this verticle's context current, so the consumer, its handlers and the timer are bound to
+    // that context; Kafka's constructor (it may resolve names) and the first loading of the classes and lambdas
+    // involved (hundreds of milliseconds on a busy machine) stay off the event loop.
+    return vertx.executeBlocking(() -> {
+      KafkaConsumer<byte[], byte[]> c = KafkaConsumer.create(vertx, create.call());
+      c.exceptionHandler(e -> LOG.warn("webhook '{}': {}", def.name(), e.toString()));
+      c.partitionsAssignedHandler(this::assigned);
+      c.partitionsRevokedHandler(this::revoked);
+      c.handler(this::received);
       commitTimer = vertx.setPeriodic(COMMIT_EVERY_MS, t -> commit());
-      return consumer.subscribe(new HashSet<>(def.topics()));
-    });
+      consumer = c;
+      return c;
+    }).compose(c -> c.subscribe(new HashSet<>(def.topics())));
   }
 
   @Override

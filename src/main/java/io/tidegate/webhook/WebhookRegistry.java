@@ -61,20 +61,21 @@ public final class WebhookRegistry {
   static Future<WebhookRegistry> start(Vertx vertx, Context ctx, String topic, HostPatterns hosts, int maxWebhooks,
       java.util.concurrent.Callable<org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> create,
       BiConsumer<WebhookDefinition, WebhookDefinition> listener) {
-    return ctx.executeBlocking(create).compose(kc -> {
-      KafkaConsumer<byte[], byte[]> consumer = KafkaConsumer.create(vertx, kc);
+    // the consumer and its handlers are set up on a worker with ctx current (bound to ctx, off the event loop)
+    return ctx.executeBlocking(() -> {
+      KafkaConsumer<byte[], byte[]> consumer = KafkaConsumer.create(vertx, create.call());
       WebhookRegistry registry = new WebhookRegistry(ctx, consumer, hosts, maxWebhooks);
       registry.listener = listener;
       consumer.exceptionHandler(e -> LOG.warn("reading webhook definitions: {}", e.toString()));
       consumer.handler(registry::apply);
-      return consumer.partitionsFor(topic)
-          .compose(infos -> infos == null || infos.isEmpty()
-              ? Future.failedFuture(new IllegalStateException("the topic '" + topic + "' has no partitions yet"))
-              : consumer.assign(infos.stream().map(i -> new TopicPartition(topic, i.getPartition()))
-                  .collect(Collectors.toSet())))
-          .map(registry)
-          .onFailure(e -> consumer.close());
-    });
+      return registry;
+    }).compose(registry -> registry.consumer.partitionsFor(topic)
+        .compose(infos -> infos == null || infos.isEmpty()
+            ? Future.failedFuture(new IllegalStateException("the topic '" + topic + "' has no partitions yet"))
+            : registry.consumer.assign(infos.stream().map(i -> new TopicPartition(topic, i.getPartition()))
+                .collect(Collectors.toSet())))
+        .map(registry)
+        .onFailure(e -> registry.consumer.close()));
   }
 
   public Optional<WebhookDefinition> get(String name) {
