@@ -22,6 +22,8 @@ import io.tidegate.transport.http.PublishEndpoint;
 import io.tidegate.transport.http.RestEndpoints;
 import io.tidegate.transport.http.StatsEndpoint;
 import io.tidegate.transport.http.TopicEndpoint;
+import io.tidegate.transport.http.WebhookEndpoint;
+import io.tidegate.webhook.Webhooks;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -54,6 +56,7 @@ public final class Gateway {
   private final Streams streams;
   private final List<String> deployments = new ArrayList<>();
   private int port;
+  private Webhooks webhooks;
 
   private Gateway(Vertx vertx, TidegateConfig config, List<AdminLane> admins, Metrics metrics, KafkaHealth health,
       Publisher publisher, HistoryReader history, Streams streams) {
@@ -89,16 +92,21 @@ public final class Gateway {
         config.kafka().requestTimeout());
     Streams streams = Streams.create(vertx, config.ws(), topics, clients, metrics.registry());
     AuthPolicy auth = AuthPolicy.create(vertx, config.auth(), config.limits(), metrics.registry());
+    // reads the definitions in the background (Kafka may not be there yet); until then the webhook API answers 503
+    Webhooks webhooks = Webhooks.start(vertx, config, bootstrapServers, topics, clientsLane, metrics.registry());
     RestEndpoints rest = new RestEndpoints(
         new PublishEndpoint(vertx, publishing,
             new IdempotencyCache(config.publish().idempotencyMaxRecords(), config.publish().idempotencyWindow()),
             config.publish().timeout(), auth),
         new TopicEndpoint(topics, history, config.publish()),
         new GroupEndpoint(new GroupService(clientsLane, topics)),
-        new StatsEndpoint(metrics.registry()));
+        new StatsEndpoint(metrics.registry()),
+        new WebhookEndpoint(webhooks));
     streams.feed().start();
     Gateway gateway = new Gateway(vertx, config, List.of(publishingLane, clientsLane), metrics, health, publisher, history, streams);
-    return gateway.deployHttp(rest, publishing, auth).map(gateway);
+    gateway.webhooks = webhooks;
+    Future<Void> reading = webhooks.reading(config.kafka().requestTimeout().multipliedBy(2));
+    return gateway.deployHttp(rest, publishing, auth).compose(v -> reading).map(gateway);
   }
 
   /** Every event loop gets a listener on the same port (Vert.x shares the socket); port 0 picks a free one. */
@@ -162,6 +170,9 @@ public final class Gateway {
           LOG.warn("HTTP listeners did not stop within {} ms ({}); going on with the shutdown", listenersMs, e.getMessage());
           return Future.succeededFuture();
         })
+        .eventually(() -> webhooks == null ? Future.succeededFuture()
+            : webhooks.stop().timeout(listenersMs, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .recover(e -> Future.succeededFuture()))
         .eventually(() -> {
           health.stop();
           history.close();

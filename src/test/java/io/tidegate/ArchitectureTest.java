@@ -38,6 +38,7 @@ class ArchitectureTest {
         .layer("Auth").definedBy("io.tidegate.auth..")
         .layer("Stream").definedBy("io.tidegate.stream..")
         .layer("Publish").definedBy("io.tidegate.publish..")
+        .layer("Webhook").definedBy("io.tidegate.webhook..")
         .layer("Kafka").definedBy("io.tidegate.kafka..")
         .layer("Codec").definedBy("io.tidegate.codec..")
         .layer("Ops").definedBy("io.tidegate.ops..")
@@ -49,11 +50,13 @@ class ArchitectureTest {
         .whereLayer("Auth").mayOnlyBeAccessedByLayers("Transport", "Wiring")
         .whereLayer("Stream").mayOnlyBeAccessedByLayers("Transport", "Wiring")
         .whereLayer("Publish").mayOnlyBeAccessedByLayers("Transport", "Wiring")
-        .whereLayer("Kafka").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Ops", "Wiring")
-        .whereLayer("Codec").mayOnlyBeAccessedByLayers("Transport", "Auth", "Stream", "Publish", "Wiring")
-        .whereLayer("Ops").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Wiring")
+        .whereLayer("Webhook").mayOnlyBeAccessedByLayers("Transport", "Wiring")
+        .whereLayer("Kafka").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Webhook", "Ops", "Wiring")
+        .whereLayer("Codec").mayOnlyBeAccessedByLayers("Transport", "Auth", "Stream", "Publish", "Webhook", "Wiring")
+        .whereLayer("Ops").mayOnlyBeAccessedByLayers("Transport", "Stream", "Publish", "Webhook", "Wiring")
         .whereLayer("Embedded").mayOnlyBeAccessedByLayers("Wiring")
-        .whereLayer("Config").mayOnlyBeAccessedByLayers("Wiring", "Transport", "Auth", "Stream", "Publish", "Kafka", "Ops")
+        .whereLayer("Config").mayOnlyBeAccessedByLayers("Wiring", "Transport", "Auth", "Stream", "Publish", "Webhook",
+            "Kafka", "Ops")
         .check(main);
   }
 

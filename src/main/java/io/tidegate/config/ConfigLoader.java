@@ -49,7 +49,8 @@ public final class ConfigLoader {
       Map.entry("TIDEGATE_EMBEDDED_KAFKA_PORT", "embedded.port"),
       Map.entry("TIDEGATE_DATA_DIR", "embedded.dataDir"),
       Map.entry("TIDEGATE_PUBLISH_TIMEOUT_MS", "publish.timeoutMs"),
-      Map.entry("TIDEGATE_SHUTDOWN_TIMEOUT_MS", "shutdown.timeoutMs"));
+      Map.entry("TIDEGATE_SHUTDOWN_TIMEOUT_MS", "shutdown.timeoutMs"),
+      Map.entry("TIDEGATE_WEBHOOKS_ALLOWED_HOSTS", "webhooks.allowedHosts"));
 
   /** Kafka client settings pass through as TIDEGATE_KAFKA_PRODUCER_LINGER_MS=5 → kafka.producer.linger.ms. */
   private static final Map<String, String> ENV_PREFIXES = Map.of(

@@ -30,7 +30,8 @@ public final class ConfigParser {
       ProducerConfig.BATCH_SIZE_CONFIG, "131072",
       ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
 
-  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "sse", "limits", "shutdown", "auth");
+  private static final Set<String> SECTIONS = Set.of("http", "kafka", "embedded", "publish", "health", "ws", "sse", "limits", "shutdown", "auth",
+      "webhooks");
 
   private ConfigParser() {}
 
@@ -108,7 +109,8 @@ public final class ConfigParser {
         r.integer("limits.publishBytesPerSecond", 0, 0, 1_000_000_000));
 
     Duration shutdown = Duration.ofMillis(r.integer("shutdown.timeoutMs", 15_000, 0, 600_000));
-    return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, limits, auth, shutdown);
+    return new TidegateConfig(http, kafka, embedded, publish, health, ws, sse, limits, auth, shutdown,
+        WebhookConfigParser.parse(r));
   }
 
   private static Map<String, String> producer(Reader r) {

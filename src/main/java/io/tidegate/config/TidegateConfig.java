@@ -26,7 +26,18 @@ public record TidegateConfig(
     Sse sse,
     Limits limits,
     Auth auth,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Webhooks webhooks) {
+
+  /**
+   * Webhooks ({@code webhooks.*}).
+   *
+   * @param topic        the compacted topic holding the definitions (its name starts with {@code __}: never served)
+   * @param allowedHosts host patterns a webhook's url may name ({@code *.example.com}, {@code *} for any)
+   * @param maxInFlight  records one webhook holds at once (being sent, waiting to retry, or queued behind their key)
+   * @param maxWebhooks  definitions a gateway keeps; more are refused
+   */
+  public record Webhooks(String topic, java.util.List<String> allowedHosts, int maxInFlight, int maxWebhooks) {}
 
   /**
    * @param maxConnections open HTTP connections (WebSockets and SSE streams included) per gateway; more get 429

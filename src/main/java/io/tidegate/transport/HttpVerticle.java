@@ -152,7 +152,8 @@ public final class HttpVerticle extends VerticleBase {
     if (auth.required()) {
       // with auth.mode none everyone is anonymous and allowed everything: no routes to pass through for that
       IdentityHandler identity = new IdentityHandler(auth);
-      for (String path : new String[] {"/topics", "/topics/*", "/groups", "/me", "/ws", "/events", "/stats"}) {
+      for (String path : new String[] {"/topics", "/topics/*", "/groups", "/me", "/ws", "/events", "/stats",
+          "/webhooks", "/webhooks/*"}) {
         router.route(path).handler(identity);
       }
       // Permissions are checked before any body is read (a route of their own: vertx-web reads bodies first)
@@ -164,6 +165,8 @@ public final class HttpVerticle extends VerticleBase {
       router.delete("/topics/:topic").handler(may.admin());
       router.post("/topics").handler(may.admin());
       get(router, "/groups").handler(may.admin());
+      router.route("/webhooks").handler(may.admin());
+      router.route("/webhooks/*").handler(may.admin());
     }
 
     router.post("/topics/:topic/records").consumes("application/json").handler(body).handler(publish::publishJson);
@@ -175,6 +178,12 @@ public final class HttpVerticle extends VerticleBase {
     get(router, "/topics").handler(topics::list);
     router.post("/topics").consumes("application/json").handler(body).handler(topics::create);
     get(router, "/groups").handler(groups::list);
+    var hooks = rest.webhooks();
+    router.post("/webhooks").consumes("application/json").handler(body).handler(hooks::create);
+    get(router, "/webhooks").handler(hooks::list);
+    get(router, "/webhooks/:name").handler(hooks::get);
+    router.delete("/webhooks/:name").handler(hooks::delete);
+    get(router, "/webhooks/:name/status").handler(hooks::status);
     get(router, "/me").handler(ctx -> Problems.json(ctx, 200, IdentityHandler.identity(ctx).toJson()));
     Fanout fanout = streams.fanoutFor(context);
     ws = new WsEndpoint(new StreamContext(context, fanout, streams, streams.wsSessions()), publishing,
