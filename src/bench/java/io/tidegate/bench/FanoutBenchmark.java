@@ -53,6 +53,8 @@ public final class FanoutBenchmark {
   private final long gatewayPid;
   private final String gatewayHttp;
   private final int seconds;
+  /** The gateways compared: auth off, and with {@code --auth-gateway} auth on, one token kind after the other. */
+  private AuthCost auth;
 
   private FanoutBenchmark(Map<String, String> a) {
     this.a = a;
@@ -71,6 +73,7 @@ public final class FanoutBenchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = PublishBenchmark.args(args);
     FanoutBenchmark b = new FanoutBenchmark(a);
+    b.auth = new AuthCost(b.vertx, a, b.gatewayHttp, b.gatewayPid);
     List<String> table = new ArrayList<>();
     for (String n : a.getOrDefault("clients", "1000,10000").split(",")) {
       b.run(Integer.parseInt(n.trim()), table);
@@ -80,6 +83,7 @@ public final class FanoutBenchmark {
         + PARTITIONS + " partitions)");
     System.out.println(header());
     table.forEach(System.out::println);
+    b.auth.print();
     b.vertx.close().await();
     System.exit(0);
   }
@@ -97,7 +101,7 @@ public final class FanoutBenchmark {
     int[] framesPerRound = {1, 16};
     for (int v = 0; v < framesPerRound.length; v++) {
       int f = framesPerRound[v];
-      Clients bare = connect(n, hosts[v], Integer.parseInt(a.getOrDefault("bare-port", "8081")), null);
+      Clients bare = connect(n, hosts[v], Integer.parseInt(a.getOrDefault("bare-port", "8081")), null, null);
       Phase ceiling = bare.measure(() -> {
         httpGet("http://127.0.0.1:" + a.getOrDefault("bare-port", "8081") + "/broadcast?seconds=" + seconds
             + "&valueBytes=" + VALUE_BYTES + "&framesPerRound=" + f);
@@ -113,32 +117,47 @@ public final class FanoutBenchmark {
       table.add(line);
     }
 
-    // 2. The gateway: heap per idle connection, then fixed producer rates.
+    // 2. The gateway: heap per idle connection, then fixed producer rates; with auth compared, each gateway in
+    // turn on a topic of its own (a gateway reads no topic while it has no subscriber, so the other stays idle).
     String topic = "fanout-" + n + "-" + System.currentTimeMillis();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      List<NewTopic> topics = new ArrayList<>();
+      for (AuthCost.Target t : auth.targets()) {
+        topics.add(new NewTopic(topic(topic, t), PARTITIONS, (short) 1));
+      }
+      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
     }
     Thread.sleep(1000);
     for (String transport : a.getOrDefault("transports", "ws,sse").split(",")) {
-      gatewaySteps(n, topic, transport.trim(), ceilingRate, table);
+      for (AuthCost.Target t : auth.targets()) {
+        gatewaySteps(n, topic(topic, t), transport.trim(), ceilingRate, table, t);
+      }
     }
   }
 
+  private String topic(String base, AuthCost.Target t) {
+    return auth.targets().size() > 1 ? base + "-" + t.key() : base;
+  }
+
   /** Heap per idle connection, then fixed producer rates, for N clients of one transport (ws or sse). */
-  private void gatewaySteps(int n, String topic, String transport, double ceilingRate, List<String> table) throws Exception {
+  private void gatewaySteps(int n, String topic, String transport, double ceilingRate, List<String> table,
+      AuthCost.Target target) throws Exception {
     boolean sse = "sse".equals(transport);
-    String label = sse ? "gateway SSE" : "gateway";
-    long heapBefore = gatewayHeapAfterGc();
-    int port = Integer.parseInt(a.getOrDefault("gateway-port", "8080"));
-    Clients gw = sse ? connectSse(n, "127.0.0.4", port, topic) : connect(n, "127.0.0.1", port, topic);
-    long heapAfter = gatewayHeapAfterGc();
+    String label = (sse ? "gateway SSE" : "gateway") + (auth.targets().size() > 1 ? " [" + target.key() + "]" : "");
+    long heapBefore = gatewayHeapAfterGc(target);
+    int port = target.port();
+    Clients gw = sse ? connectSse(n, "127.0.0.4", port, topic, target.token())
+        : connect(n, "127.0.0.1", port, topic, target.token());
+    long heapAfter = gatewayHeapAfterGc(target);
     double perConnection = (heapAfter - heapBefore) / (double) n;
     String line = String.format(Locale.ROOT, "%-7d %-30s %s", n, label + ", idle subscribed",
         String.format(Locale.ROOT, "heap %d MB -> %d MB after a full GC: %.1f KB per connection; sessions %s, Kafka consumers %s",
             heapBefore >> 20, heapAfter >> 20, perConnection / 1024,
-            metric(sse ? "tidegate_sse_sessions" : "tidegate_ws_sessions"), metric("tidegate_feed_consumers")));
+            metric(target, sse ? "tidegate_sse_sessions" : "tidegate_ws_sessions"), metric(target, "tidegate_feed_consumers")));
     System.out.println(line);
     table.add(line);
+    auth.add(new AuthCost.Result(String.format(Locale.ROOT, "%d %s idle, heap after GC", n, sse ? "SSE" : "WebSocket"),
+        target, Double.NaN, Double.NaN, Double.NaN, Double.NaN, heapAfter / 1024.0 / 1024.0));
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", bootstrap);
     props.put("acks", "all");
@@ -153,7 +172,7 @@ public final class FanoutBenchmark {
         int rate = (int) Math.max(1, Math.round(deliveries / n));
         Map<Integer, Long> start = endOffsets(topic);
         gw.expect(start);
-        PublishBenchmark.Gauge gauge = PublishBenchmark.Gauge.start(gatewayPid, gatewayHttp);
+        PublishBenchmark.Gauge gauge = PublishBenchmark.Gauge.start(target.pid(), target.url());
         long self = ProcessHandle.current().pid();
         long clientTicks0 = PublishBenchmark.Gauge.cpuTicks(self);
         long[] machine0 = machineTicks();
@@ -172,7 +191,8 @@ public final class FanoutBenchmark {
           produced += end.get(part) - start.get(part);
         }
         long tail = gw.awaitAll(end, 20_000);
-        String usage = gauge.stop();
+        PublishBenchmark.Gauge.Usage used = gauge.stop();
+        String usage = used.toString();
         double stepSecs = (System.nanoTime() - stepStart) / 1e9;
         long[] machine1 = machineTicks();
         usage += String.format(Locale.ROOT, "; clients %.2f cores; machine %.0f%% busy",
@@ -185,6 +205,9 @@ public final class FanoutBenchmark {
             usage + (gw.open() < n ? ", " + (n - gw.open()) + " sockets closed" : "") + (tail > 0 ? ", " + tail + " ms to drain" : ""));
         System.out.println(line);
         table.add(line);
+        auth.add(new AuthCost.Result(String.format(Locale.ROOT, "%d %s, %d records/s", n, sse ? "SSE" : "WebSocket", rate),
+            target, p.delivered / (double) seconds, p.p(50), p.p(99), used.cores(),
+            PublishBenchmark.Gauge.heapAfterGcMb(target.pid(), target.url())));
         line = String.format(Locale.ROOT, "%-7d %-30s %10s %12s %8.1f %8.1f %8.1f", n, "  kafka consumer, same records", "-", "-",
             k.getValueAtPercentile(50) / 1000.0, k.getValueAtPercentile(99) / 1000.0, k.getValueAtPercentile(99.9) / 1000.0);
         System.out.println(line);
@@ -290,7 +313,7 @@ public final class FanoutBenchmark {
   }
 
   /** Connects n clients (at most 256 handshakes in flight); with a topic, each subscribes from latest. */
-  private Clients connect(int n, String host, int port, String topic) throws Exception {
+  private Clients connect(int n, String host, int port, String topic, String token) throws Exception {
     Clients c = new Clients();
     long t0 = System.currentTimeMillis();
     java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(256);
@@ -305,7 +328,8 @@ public final class FanoutBenchmark {
     for (int i = 0; i < n; i++) {
       inFlight.acquire();
       long[] nx = new long[PARTITIONS + 1]; // the last slot: 1 once closed
-      wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI("/ws"))
+      wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(port)
+              .setURI(token == null ? "/ws" : "/ws?access_token=" + token))
           .onComplete(ar -> {
             if (ar.failed()) {
               inFlight.release();
@@ -325,8 +349,14 @@ public final class FanoutBenchmark {
             boolean[] subscribed = {topic == null};
             ws.handler(buf -> {
               if (!subscribed[0]) {
-                if (buf.toString(StandardCharsets.UTF_8).contains("\"subscribed\"")) {
+                String text = buf.toString(StandardCharsets.UTF_8);
+                if (text.contains("\"subscribed\"")) {
                   subscribed[0] = true;
+                  inFlight.release();
+                  ready.countDown();
+                } else if (text.contains("\"type\":\"error\"")) {
+                  subscribed[0] = true; // counted as failed: the run stops once all have answered
+                  failures.add(new IllegalStateException("subscribe refused: " + text));
                   inFlight.release();
                   ready.countDown();
                 }
@@ -356,7 +386,7 @@ public final class FanoutBenchmark {
   }
 
   /** Connects n SSE clients to {@code /events?topic=} (latest); each counts as ready at its subscribed event. */
-  private Clients connectSse(int n, String host, int port, String topic) throws Exception {
+  private Clients connectSse(int n, String host, int port, String topic, String token) throws Exception {
     Clients c = new Clients();
     long t0 = System.currentTimeMillis();
     java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(256);
@@ -370,7 +400,8 @@ public final class FanoutBenchmark {
       inFlight.acquire();
       long[] nx = new long[PARTITIONS + 1];
       sseClient.request(new io.vertx.core.http.RequestOptions().setHost(host).setPort(port)
-              .setURI("/events?topic=" + topic).setMethod(io.vertx.core.http.HttpMethod.GET))
+              .setURI("/events?topic=" + topic + (token == null ? "" : "&access_token=" + token))
+              .setMethod(io.vertx.core.http.HttpMethod.GET))
           .compose(io.vertx.core.http.HttpClientRequest::send)
           .onComplete(ar -> {
             if (ar.failed() || ar.result().statusCode() != 200) {
@@ -539,7 +570,8 @@ public final class FanoutBenchmark {
 
   // ---- the gateway's numbers ----
 
-  private long gatewayHeapAfterGc() throws Exception {
+  private long gatewayHeapAfterGc(AuthCost.Target target) throws Exception {
+    long gatewayPid = target.pid();
     if (gatewayPid > 0) {
       Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
       for (int i = 0; i < 2; i++) {
@@ -547,18 +579,18 @@ public final class FanoutBenchmark {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
       }
     }
-    return (long) metricSum("jvm_memory_used_bytes{", "area=\"heap\"");
+    return (long) metricSum(target, "jvm_memory_used_bytes{", "area=\"heap\"");
   }
 
-  private String metric(String name) {
-    double v = metricSum(name, "");
+  private String metric(AuthCost.Target target, String name) {
+    double v = metricSum(target, name, "");
     return Double.isNaN(v) ? "?" : String.format(Locale.ROOT, "%.0f", v);
   }
 
-  private double metricSum(String prefix, String contains) {
+  private double metricSum(AuthCost.Target target, String prefix, String contains) {
     try {
       var http = java.net.http.HttpClient.newHttpClient();
-      String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gatewayHttp + "/metrics")).build(),
+      String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(target.url() + "/metrics")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString()).body();
       double sum = 0;
       boolean found = false;

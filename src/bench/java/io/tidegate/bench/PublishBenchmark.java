@@ -76,22 +76,37 @@ public final class PublishBenchmark {
       batch.append("]}");
       String bare = a.get("bare");
       if (bare != null) {
-        Stats s0 = http(vertx, bare + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
+        Stats s0 = http(vertx, bare + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds, null);
         lines.add(s0.line("bare Vert.x HTTP, no Kafka (ceiling)", seconds, base, "-"));
       }
-      Gauge g1 = Gauge.start(gatewayPid, gateway);
-      Stats s1 = http(vertx, gateway + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
-      lines.add(s1.line("gateway, 1 record/request, 64 conns", seconds, base, g1.stop()));
-      Gauge g2 = Gauge.start(gatewayPid, gateway);
-      Stats s2 = http(vertx, gateway + "/topics/bench-batch/records", Buffer.buffer(batch.toString()), 100, 16, seconds);
-      lines.add(s2.line("gateway, 100/request, 16 conns", seconds, base, g2.stop()));
+      // With --auth-gateway each gateway phase runs against auth off, then auth on, back to back.
+      AuthCost auth = new AuthCost(vertx, a, gateway, gatewayPid);
+      String[][] phases = {{"gateway, 1 record/request, 64 conns", "bench-single", "1", "64", single},
+          {"gateway, 100/request, 16 conns", "bench-batch", "100", "16", batch.toString()}};
+      for (String[] ph : phases) {
+        for (AuthCost.Target t : auth.targets()) {
+          Gauge g = Gauge.start(t.pid(), t.url());
+          int n = Integer.parseInt(ph[2]);
+          Stats s = http(vertx, t.url() + "/topics/" + ph[1] + "/records", Buffer.buffer(ph[4]), n,
+              Integer.parseInt(ph[3]), seconds, t.bearer());
+          Gauge.Usage u = g.stop();
+          String name = auth.targets().size() > 1 ? ph[0] + " [" + t.key() + "]" : ph[0];
+          lines.add(s.line(name, seconds, base, u.toString()));
+          auth.add(new AuthCost.Result(ph[0], t, s.records() / (double) seconds, s.p(50), s.p(99), u.cores(),
+              Gauge.heapAfterGcMb(t.pid(), t.url())));
+          if (t.token() != null && s.errors() > 0) {
+            System.out.println("   (" + s.errors() + " requests failed with auth on: the comparison is not valid)");
+          }
+        }
+      }
+      System.out.println();
+      System.out.println(Stats.header());
+      lines.forEach(System.out::println);
+      System.out.println("(latency: plain producer per record send→ack; gateway per HTTP request send→response)");
+      auth.print();
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
-    System.out.println();
-    System.out.println(Stats.header());
-    lines.forEach(System.out::println);
-    System.out.println("(latency: plain producer per record send→ack; gateway per HTTP request send→response)");
   }
 
   /** A plain KafkaProducer loop with the same settings as the gateway's producer. */
@@ -133,14 +148,17 @@ public final class PublishBenchmark {
   }
 
   /** A closed loop: {@code connections} requests in flight at all times, each sent as the previous answered. */
-  static Stats http(Vertx vertx, String url, Buffer body, int recordsPerRequest, int connections, int seconds)
-      throws Exception {
+  static Stats http(Vertx vertx, String url, Buffer body, int recordsPerRequest, int connections, int seconds,
+      String authorization) throws Exception {
     HttpClient client = vertx.httpClientBuilder()
         .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false))
         .with(new PoolOptions().setHttp1MaxSize(connections))
         .build();
     RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
         .putHeader("Content-Type", "application/json");
+    if (authorization != null) {
+      req.putHeader("Authorization", authorization);
+    }
     Stats stats = new Stats();
     AtomicBoolean running = new AtomicBoolean(true);
     for (int i = 0; i < connections; i++) {
@@ -221,11 +239,36 @@ public final class PublishBenchmark {
       return new Gauge(pid, gateway);
     }
 
-    String stop() {
+    Usage stop() {
       double secs = (System.nanoTime() - t0) / 1e9;
       long ticks = cpuTicks(pid) - cpuTicks0;
       double cores = pid < 0 ? Double.NaN : ticks / 100.0 / secs;
-      return String.format(Locale.ROOT, "%.2f cores / %s MB heap", cores, heapMb());
+      return new Usage(cores, heapMb());
+    }
+
+    /** The gateway's heap (MB) after two full GCs (jcmd GC.run): what it holds, not where the sawtooth stands. */
+    static double heapAfterGcMb(long pid, String gateway) {
+      if (pid > 0) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+          for (int i = 0; i < 2; i++) {
+            new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+          }
+        } catch (Exception e) {
+          return Double.NaN;
+        }
+      }
+      return new Gauge(-1, gateway).heapMb();
+    }
+
+    /** CPU (cores) over the phase and heap (MB) at its end. */
+    record Usage(double cores, double heapMb) {
+      @Override
+      public String toString() {
+        return String.format(Locale.ROOT, "%.2f cores / %s MB heap", cores,
+            Double.isNaN(heapMb) ? "?" : String.format(Locale.ROOT, "%.0f", heapMb));
+      }
     }
 
     static long cpuTicks(long pid) {
@@ -241,7 +284,7 @@ public final class PublishBenchmark {
       }
     }
 
-    private String heapMb() {
+    private double heapMb() {
       try {
         var http = java.net.http.HttpClient.newHttpClient();
         String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway + "/metrics")).build(),
@@ -252,9 +295,9 @@ public final class PublishBenchmark {
             sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
           }
         }
-        return String.format(Locale.ROOT, "%.0f", sum / 1024 / 1024);
+        return sum / 1024 / 1024;
       } catch (Exception e) {
-        return "?";
+        return Double.NaN;
       }
     }
   }
