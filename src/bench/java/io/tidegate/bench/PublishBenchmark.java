@@ -3,11 +3,6 @@ package io.tidegate.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -38,6 +32,8 @@ public final class PublishBenchmark {
   private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 10);
   /** The gateway's warm-up: measured on this machine, C2 keeps compiling for ~30 s into the load. */
   private static final int GATEWAY_WARMUP_SECONDS = Integer.getInteger("bench.gatewayWarmup", 30);
+  /** With auth compared: the gateways take turns in slices of about this long. */
+  static final int SLICE_SECONDS = 5;
 
   private PublishBenchmark() {}
 
@@ -76,29 +72,13 @@ public final class PublishBenchmark {
       batch.append("]}");
       String bare = a.get("bare");
       if (bare != null) {
-        Stats s0 = http(vertx, bare + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds, null);
+        Stats s0 = http(vertx, bare + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
         lines.add(s0.line("bare Vert.x HTTP, no Kafka (ceiling)", seconds, base, "-"));
       }
-      // With --auth-gateway each gateway phase runs against auth off, then auth on, back to back.
+      // With --auth-gateway each gateway phase runs against auth off and auth on, taking turns (see phase).
       AuthCost auth = new AuthCost(vertx, a, gateway, gatewayPid);
-      String[][] phases = {{"gateway, 1 record/request, 64 conns", "bench-single", "1", "64", single},
-          {"gateway, 100/request, 16 conns", "bench-batch", "100", "16", batch.toString()}};
-      for (String[] ph : phases) {
-        for (AuthCost.Target t : auth.targets()) {
-          Gauge g = Gauge.start(t.pid(), t.url());
-          int n = Integer.parseInt(ph[2]);
-          Stats s = http(vertx, t.url() + "/topics/" + ph[1] + "/records", Buffer.buffer(ph[4]), n,
-              Integer.parseInt(ph[3]), seconds, t.bearer());
-          Gauge.Usage u = g.stop();
-          String name = auth.targets().size() > 1 ? ph[0] + " [" + t.key() + "]" : ph[0];
-          lines.add(s.line(name, seconds, base, u.toString()));
-          auth.add(new AuthCost.Result(ph[0], t, s.records() / (double) seconds, s.p(50), s.p(99), u.cores(),
-              Gauge.heapAfterGcMb(t.pid(), t.url())));
-          if (t.token() != null && s.errors() > 0) {
-            System.out.println("   (" + s.errors() + " requests failed with auth on: the comparison is not valid)");
-          }
-        }
-      }
+      phase(vertx, auth, "gateway, 1 record/request, 64 conns", "bench-single", single, 1, 64, seconds, base, lines);
+      phase(vertx, auth, "gateway, 100/request, 16 conns", "bench-batch", batch.toString(), 100, 16, seconds, base, lines);
       System.out.println();
       System.out.println(Stats.header());
       lines.forEach(System.out::println);
@@ -148,48 +128,53 @@ public final class PublishBenchmark {
   }
 
   /** A closed loop: {@code connections} requests in flight at all times, each sent as the previous answered. */
-  static Stats http(Vertx vertx, String url, Buffer body, int recordsPerRequest, int connections, int seconds,
-      String authorization) throws Exception {
-    HttpClient client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false))
-        .with(new PoolOptions().setHttp1MaxSize(connections))
-        .build();
-    RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-        .putHeader("Content-Type", "application/json");
-    if (authorization != null) {
-      req.putHeader("Authorization", authorization);
+  static Stats http(Vertx vertx, String url, Buffer body, int recordsPerRequest, int connections, int seconds)
+      throws Exception {
+    try (HttpLoad load = new HttpLoad(vertx, url, body, recordsPerRequest, connections, null, -1)) {
+      load.warmUp(GATEWAY_WARMUP_SECONDS);
+      load.slice(seconds);
+      return load.stats();
     }
-    Stats stats = new Stats();
-    AtomicBoolean running = new AtomicBoolean(true);
-    for (int i = 0; i < connections; i++) {
-      loop(client, req, body, recordsPerRequest, stats, running);
-    }
-    Thread.sleep(GATEWAY_WARMUP_SECONDS * 1000L); // warm-up: the JIT compilers need the CPU first
-    stats.reset();
-    Thread.sleep(seconds * 1000L);
-    running.set(false);
-    Stats result = stats.freeze();
-    Thread.sleep(500);
-    client.close().await(10, TimeUnit.SECONDS);
-    return result;
   }
 
-  private static void loop(HttpClient client, RequestOptions req, Buffer body, int n, Stats stats, AtomicBoolean running) {
-    if (!running.get()) {
-      return;
+  /**
+   * One phase against each target: each warmed up in turn, then measured in slices of about
+   * {@value #SLICE_SECONDS} s taking turns (A B C, C B A, ...), so that all see the same background load.
+   */
+  private static void phase(Vertx vertx, AuthCost auth, String name, String topic, String body, int n, int connections,
+      int seconds, double base, List<String> lines) throws Exception {
+    List<AuthCost.Target> targets = auth.targets();
+    List<HttpLoad> loads = new ArrayList<>();
+    try {
+      for (AuthCost.Target t : targets) {
+        loads.add(new HttpLoad(vertx, t.url() + "/topics/" + topic + "/records", Buffer.buffer(body), n, connections,
+            t.bearer(), t.pid()));
+      }
+      for (HttpLoad l : loads) {
+        l.warmUp(GATEWAY_WARMUP_SECONDS);
+      }
+      int slices = targets.size() > 1 ? Math.max(1, seconds / SLICE_SECONDS) : 1;
+      for (int s = 0; s < slices; s++) {
+        for (int i = 0; i < loads.size(); i++) {
+          loads.get(s % 2 == 0 ? i : loads.size() - 1 - i).slice(seconds / (double) slices);
+        }
+      }
+      for (int i = 0; i < targets.size(); i++) {
+        AuthCost.Target t = targets.get(i);
+        HttpLoad l = loads.get(i);
+        Stats st = l.stats();
+        double secs = l.measuredSeconds();
+        Gauge.Usage u = new Gauge.Usage(l.cores(), Gauge.heapMb(t.url()));
+        lines.add(st.line(targets.size() > 1 ? name + " [" + t.key() + "]" : name, secs, base, u.toString()));
+        auth.add(new AuthCost.Result(name, t, st.records() / secs, st.p(50), st.p(99), u.cores(),
+            Gauge.heapAfterGcMb(t.pid(), t.url())));
+        if (t.token() != null && st.errors() > 0) {
+          System.out.println("   (" + st.errors() + " requests failed with auth on: the comparison is not valid)");
+        }
+      }
+    } finally {
+      loads.forEach(HttpLoad::close);
     }
-    long start = System.nanoTime();
-    client.request(req)
-        .compose(r -> r.send(body))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
-        .onComplete(ar -> {
-          if (ar.succeeded() && ar.result() == 200) {
-            stats.ok(n, System.nanoTime() - start);
-          } else {
-            stats.error();
-          }
-          loop(client, req, body, n, stats, running);
-        });
   }
 
   private static byte[] value() {
@@ -285,6 +270,11 @@ public final class PublishBenchmark {
     }
 
     private double heapMb() {
+      return heapMb(gateway);
+    }
+
+    /** The gateway's heap now (MB), from its /metrics; NaN if it cannot be read. */
+    static double heapMb(String gateway) {
       try {
         var http = java.net.http.HttpClient.newHttpClient();
         String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway + "/metrics")).build(),
