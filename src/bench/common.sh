@@ -1,7 +1,7 @@
 # Shared by the benchmark scripts (sourced, not run): build, start the broker and the gateway, check the
 # gateway's blocked-thread checker at the end. Expects WORK, KAFKA_PORT, HTTP_PORT and GATEWAY_HEAP set.
 # With BENCH_AUTH=both a second gateway runs beside the first with auth.mode jwt (start_auth_gateway), and the
-# benchmark measures each gateway phase against both, back to back (see AuthCost).
+# benchmark measures each gateway phase against both, taking turns (see AuthCost and src/bench/auth-cost.sh).
 
 build_classpath() {
   mvn -q -B -DskipTests package test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
