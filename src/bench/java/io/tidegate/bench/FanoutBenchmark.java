@@ -53,6 +53,8 @@ public final class FanoutBenchmark {
   private final long gatewayPid;
   private final String gatewayHttp;
   private final int seconds;
+  /** The gateways compared: auth off, and with {@code --auth-gateway} auth on, one token kind after the other. */
+  private AuthCost auth;
 
   private FanoutBenchmark(Map<String, String> a) {
     this.a = a;
@@ -71,6 +73,7 @@ public final class FanoutBenchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = PublishBenchmark.args(args);
     FanoutBenchmark b = new FanoutBenchmark(a);
+    b.auth = new AuthCost(b.vertx, a, b.gatewayHttp, b.gatewayPid);
     List<String> table = new ArrayList<>();
     for (String n : a.getOrDefault("clients", "1000,10000").split(",")) {
       b.run(Integer.parseInt(n.trim()), table);
@@ -80,6 +83,7 @@ public final class FanoutBenchmark {
         + PARTITIONS + " partitions)");
     System.out.println(header());
     table.forEach(System.out::println);
+    b.auth.print();
     b.vertx.close().await();
     System.exit(0);
   }
@@ -97,7 +101,7 @@ public final class FanoutBenchmark {
     int[] framesPerRound = {1, 16};
     for (int v = 0; v < framesPerRound.length; v++) {
       int f = framesPerRound[v];
-      Clients bare = connect(n, hosts[v], Integer.parseInt(a.getOrDefault("bare-port", "8081")), null);
+      Clients bare = connect(n, hosts[v], Integer.parseInt(a.getOrDefault("bare-port", "8081")), null, null);
       Phase ceiling = bare.measure(() -> {
         httpGet("http://127.0.0.1:" + a.getOrDefault("bare-port", "8081") + "/broadcast?seconds=" + seconds
             + "&valueBytes=" + VALUE_BYTES + "&framesPerRound=" + f);
@@ -113,10 +117,15 @@ public final class FanoutBenchmark {
       table.add(line);
     }
 
-    // 2. The gateway: heap per idle connection, then fixed producer rates.
+    // 2. The gateway: heap per idle connection, then fixed producer rates; with auth compared, each gateway on a
+    // topic of its own (the one not measured reads its topic, on which nothing arrives meanwhile).
     String topic = "fanout-" + n + "-" + System.currentTimeMillis();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      List<NewTopic> topics = new ArrayList<>();
+      for (AuthCost.Target t : auth.targets()) {
+        topics.add(new NewTopic(topic(topic, t), PARTITIONS, (short) 1));
+      }
+      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
     }
     Thread.sleep(1000);
     for (String transport : a.getOrDefault("transports", "ws,sse").split(",")) {
@@ -124,79 +133,123 @@ public final class FanoutBenchmark {
     }
   }
 
-  /** Heap per idle connection, then fixed producer rates, for N clients of one transport (ws or sse). */
-  private void gatewaySteps(int n, String topic, String transport, double ceilingRate, List<String> table) throws Exception {
+  private String topic(String base, AuthCost.Target t) {
+    return auth.targets().size() > 1 ? base + "-" + t.key() : base;
+  }
+
+  /**
+   * Heap per idle connection, then fixed producer rates, for N clients of one transport (ws or sse). With auth
+   * compared, each gateway has its N clients on a topic of its own, all connected at once, and the gateways take
+   * turns at each rate (A B, then B A at the next), so that both see the same background load.
+   */
+  private void gatewaySteps(int n, String topicBase, String transport, double ceilingRate, List<String> table)
+      throws Exception {
     boolean sse = "sse".equals(transport);
-    String label = sse ? "gateway SSE" : "gateway";
-    long heapBefore = gatewayHeapAfterGc();
-    int port = Integer.parseInt(a.getOrDefault("gateway-port", "8080"));
-    Clients gw = sse ? connectSse(n, "127.0.0.4", port, topic) : connect(n, "127.0.0.1", port, topic);
-    long heapAfter = gatewayHeapAfterGc();
-    double perConnection = (heapAfter - heapBefore) / (double) n;
-    String line = String.format(Locale.ROOT, "%-7d %-30s %s", n, label + ", idle subscribed",
-        String.format(Locale.ROOT, "heap %d MB -> %d MB after a full GC: %.1f KB per connection; sessions %s, Kafka consumers %s",
-            heapBefore >> 20, heapAfter >> 20, perConnection / 1024,
-            metric(sse ? "tidegate_sse_sessions" : "tidegate_ws_sessions"), metric("tidegate_feed_consumers")));
-    System.out.println(line);
-    table.add(line);
+    List<AuthCost.Target> targets = auth.targets();
+    List<Clients> clients = new ArrayList<>();
+    for (AuthCost.Target t : targets) {
+      clients.add(idle(n, topic(topicBase, t), sse, t, table));
+    }
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", bootstrap);
     props.put("acks", "all");
     props.put("linger.ms", 1);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-      // Warm-up (not reported): the gateway's JIT compiles the fan-out path.
-      produce(producer, topic, (int) Math.max(1, 0.25 * ceilingRate / n), Math.min(seconds, 10));
-      gw.awaitAll(endOffsets(topic), 20_000);
+      // Warm-up (not reported): each gateway's JIT compiles the fan-out path.
+      for (int i = 0; i < targets.size(); i++) {
+        String topic = topic(topicBase, targets.get(i));
+        produce(producer, topic, (int) Math.max(1, 0.25 * ceilingRate / n), Math.min(seconds, 10));
+        clients.get(i).awaitAll(endOffsets(topic), 20_000);
+      }
       String[] shares = a.getOrDefault("shares", "0.02,0.1,0.25,0.5,1.0").split(",");
-      for (String share : shares) {
-        double deliveries = Double.parseDouble(share) * ceilingRate;
-        int rate = (int) Math.max(1, Math.round(deliveries / n));
-        Map<Integer, Long> start = endOffsets(topic);
-        gw.expect(start);
-        PublishBenchmark.Gauge gauge = PublishBenchmark.Gauge.start(gatewayPid, gatewayHttp);
-        long self = ProcessHandle.current().pid();
-        long clientTicks0 = PublishBenchmark.Gauge.cpuTicks(self);
-        long[] machine0 = machineTicks();
-        long stepStart = System.nanoTime();
-        Recorder kafkaLatency = new Recorder(3);
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread floor = new Thread(() -> kafkaFloor(topic, start, kafkaLatency, stop), "kafka-floor");
-        floor.start();
-        Phase p = gw.measure(() -> produce(producer, topic, rate, seconds), seconds);
-        stop.set(true);
-        floor.join();
-        Histogram k = kafkaLatency.getIntervalHistogram();
-        Map<Integer, Long> end = endOffsets(topic);
-        long produced = 0;
-        for (int part = 0; part < PARTITIONS; part++) {
-          produced += end.get(part) - start.get(part);
+      for (int s = 0; s < shares.length; s++) {
+        boolean past = false;
+        for (int j = 0; j < targets.size(); j++) {
+          int i = s % 2 == 0 ? j : targets.size() - 1 - j;
+          past |= step(n, shares[s], ceilingRate, sse, topic(topicBase, targets.get(i)), clients.get(i), targets.get(i),
+              producer, table);
         }
-        long tail = gw.awaitAll(end, 20_000);
-        String usage = gauge.stop();
-        double stepSecs = (System.nanoTime() - stepStart) / 1e9;
-        long[] machine1 = machineTicks();
-        usage += String.format(Locale.ROOT, "; clients %.2f cores; machine %.0f%% busy",
-            (PublishBenchmark.Gauge.cpuTicks(self) - clientTicks0) / 100.0 / stepSecs,
-            100.0 * (machine1[0] - machine0[0]) / Math.max(1, machine1[1] - machine0[1]));
-        long lost = gw.lost(end);
-        line = String.format(Locale.ROOT, "%-7d %-30s %10.0f %12.0f %8.1f %8.1f %8.1f %6d %6d %6.1f%%  %s", n,
-            label + " at " + share + " of ceiling", produced / (double) seconds, p.delivered / (double) seconds, p.p(50),
-            p.p(99), p.p(99.9), lost, gw.dups.sum(), 100.0 * p.delivered / seconds / ceilingRate,
-            usage + (gw.open() < n ? ", " + (n - gw.open()) + " sockets closed" : "") + (tail > 0 ? ", " + tail + " ms to drain" : ""));
-        System.out.println(line);
-        table.add(line);
-        line = String.format(Locale.ROOT, "%-7d %-30s %10s %12s %8.1f %8.1f %8.1f", n, "  kafka consumer, same records", "-", "-",
-            k.getValueAtPercentile(50) / 1000.0, k.getValueAtPercentile(99) / 1000.0, k.getValueAtPercentile(99.9) / 1000.0);
-        System.out.println(line);
-        table.add(line);
-        if (lost > 0 || gw.dups.sum() > 0 || p.p(99) > 1000) {
+        if (past) {
           System.out.println("   (stopping the steps for " + n + " clients: past what the gateway sustains)");
           break;
         }
       }
     }
-    gw.close();
+    clients.forEach(Clients::close);
     Thread.sleep(2000);
+  }
+
+  private String label(boolean sse, AuthCost.Target target) {
+    return (sse ? "gateway SSE" : "gateway") + (auth.targets().size() > 1 ? " [" + target.key() + "]" : "");
+  }
+
+  /** Connects N clients of one gateway, subscribed to {@code topic}: the heap they take, after a full GC. */
+  private Clients idle(int n, String topic, boolean sse, AuthCost.Target target, List<String> table) throws Exception {
+    long heapBefore = gatewayHeapAfterGc(target);
+    int port = target.port();
+    Clients gw = sse ? connectSse(n, "127.0.0.4", port, topic, target.token())
+        : connect(n, "127.0.0.1", port, topic, target.token());
+    long heapAfter = gatewayHeapAfterGc(target);
+    double perConnection = (heapAfter - heapBefore) / (double) n;
+    String line = String.format(Locale.ROOT, "%-7d %-30s %s", n, label(sse, target) + ", idle subscribed",
+        String.format(Locale.ROOT, "heap %d MB -> %d MB after a full GC: %.1f KB per connection; sessions %s, Kafka consumers %s",
+            heapBefore >> 20, heapAfter >> 20, perConnection / 1024,
+            metric(target, sse ? "tidegate_sse_sessions" : "tidegate_ws_sessions"), metric(target, "tidegate_feed_consumers")));
+    System.out.println(line);
+    table.add(line);
+    auth.add(new AuthCost.Result(String.format(Locale.ROOT, "%d %s idle, heap after GC", n, sse ? "SSE" : "WebSocket"),
+        target, Double.NaN, Double.NaN, Double.NaN, Double.NaN, heapAfter / 1024.0 / 1024.0));
+    return gw;
+  }
+
+  /** One fixed producer rate on one gateway's topic; true when the gateway did not keep up (stop the steps). */
+  private boolean step(int n, String share, double ceilingRate, boolean sse, String topic, Clients gw,
+      AuthCost.Target target, KafkaProducer<byte[], byte[]> producer, List<String> table) throws Exception {
+    double deliveries = Double.parseDouble(share) * ceilingRate;
+    int rate = (int) Math.max(1, Math.round(deliveries / n));
+    Map<Integer, Long> start = endOffsets(topic);
+    gw.expect(start);
+    PublishBenchmark.Gauge gauge = PublishBenchmark.Gauge.start(target.pid(), target.url());
+    long self = ProcessHandle.current().pid();
+    long clientTicks0 = PublishBenchmark.Gauge.cpuTicks(self);
+    long[] machine0 = machineTicks();
+    long stepStart = System.nanoTime();
+    Recorder kafkaLatency = new Recorder(3);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread floor = new Thread(() -> kafkaFloor(topic, start, kafkaLatency, stop), "kafka-floor");
+    floor.start();
+    Phase p = gw.measure(() -> produce(producer, topic, rate, seconds), seconds);
+    stop.set(true);
+    floor.join();
+    Histogram k = kafkaLatency.getIntervalHistogram();
+    Map<Integer, Long> end = endOffsets(topic);
+    long produced = 0;
+    for (int part = 0; part < PARTITIONS; part++) {
+      produced += end.get(part) - start.get(part);
+    }
+    long tail = gw.awaitAll(end, 20_000);
+    PublishBenchmark.Gauge.Usage used = gauge.stop();
+    String usage = used.toString();
+    double stepSecs = (System.nanoTime() - stepStart) / 1e9;
+    long[] machine1 = machineTicks();
+    usage += String.format(Locale.ROOT, "; clients %.2f cores; machine %.0f%% busy",
+        (PublishBenchmark.Gauge.cpuTicks(self) - clientTicks0) / 100.0 / stepSecs,
+        100.0 * (machine1[0] - machine0[0]) / Math.max(1, machine1[1] - machine0[1]));
+    long lost = gw.lost(end);
+    String line = String.format(Locale.ROOT, "%-7d %-30s %10.0f %12.0f %8.1f %8.1f %8.1f %6d %6d %6.1f%%  %s", n,
+        label(sse, target) + " at " + share + " of ceiling", produced / (double) seconds, p.delivered / (double) seconds,
+        p.p(50), p.p(99), p.p(99.9), lost, gw.dups.sum(), 100.0 * p.delivered / seconds / ceilingRate,
+        usage + (gw.open() < n ? ", " + (n - gw.open()) + " sockets closed" : "") + (tail > 0 ? ", " + tail + " ms to drain" : ""));
+    System.out.println(line);
+    table.add(line);
+    auth.add(new AuthCost.Result(String.format(Locale.ROOT, "%d %s, %d records/s", n, sse ? "SSE" : "WebSocket", rate),
+        target, p.delivered / (double) seconds, p.p(50), p.p(99), used.cores(),
+        PublishBenchmark.Gauge.heapAfterGcMb(target.pid(), target.url())));
+    line = String.format(Locale.ROOT, "%-7d %-30s %10s %12s %8.1f %8.1f %8.1f", n, "  kafka consumer, same records", "-", "-",
+        k.getValueAtPercentile(50) / 1000.0, k.getValueAtPercentile(99) / 1000.0, k.getValueAtPercentile(99.9) / 1000.0);
+    System.out.println(line);
+    table.add(line);
+    return lost > 0 || gw.dups.sum() > 0 || p.p(99) > 1000;
   }
 
   // ---- the clients ----
@@ -290,7 +343,7 @@ public final class FanoutBenchmark {
   }
 
   /** Connects n clients (at most 256 handshakes in flight); with a topic, each subscribes from latest. */
-  private Clients connect(int n, String host, int port, String topic) throws Exception {
+  private Clients connect(int n, String host, int port, String topic, String token) throws Exception {
     Clients c = new Clients();
     long t0 = System.currentTimeMillis();
     java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(256);
@@ -305,7 +358,8 @@ public final class FanoutBenchmark {
     for (int i = 0; i < n; i++) {
       inFlight.acquire();
       long[] nx = new long[PARTITIONS + 1]; // the last slot: 1 once closed
-      wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI("/ws"))
+      wsClient.connect(new WebSocketConnectOptions().setHost(host).setPort(port)
+              .setURI(token == null ? "/ws" : "/ws?access_token=" + token))
           .onComplete(ar -> {
             if (ar.failed()) {
               inFlight.release();
@@ -325,8 +379,14 @@ public final class FanoutBenchmark {
             boolean[] subscribed = {topic == null};
             ws.handler(buf -> {
               if (!subscribed[0]) {
-                if (buf.toString(StandardCharsets.UTF_8).contains("\"subscribed\"")) {
+                String text = buf.toString(StandardCharsets.UTF_8);
+                if (text.contains("\"subscribed\"")) {
                   subscribed[0] = true;
+                  inFlight.release();
+                  ready.countDown();
+                } else if (text.contains("\"type\":\"error\"")) {
+                  subscribed[0] = true; // counted as failed: the run stops once all have answered
+                  failures.add(new IllegalStateException("subscribe refused: " + text));
                   inFlight.release();
                   ready.countDown();
                 }
@@ -356,7 +416,7 @@ public final class FanoutBenchmark {
   }
 
   /** Connects n SSE clients to {@code /events?topic=} (latest); each counts as ready at its subscribed event. */
-  private Clients connectSse(int n, String host, int port, String topic) throws Exception {
+  private Clients connectSse(int n, String host, int port, String topic, String token) throws Exception {
     Clients c = new Clients();
     long t0 = System.currentTimeMillis();
     java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(256);
@@ -370,7 +430,8 @@ public final class FanoutBenchmark {
       inFlight.acquire();
       long[] nx = new long[PARTITIONS + 1];
       sseClient.request(new io.vertx.core.http.RequestOptions().setHost(host).setPort(port)
-              .setURI("/events?topic=" + topic).setMethod(io.vertx.core.http.HttpMethod.GET))
+              .setURI("/events?topic=" + topic + (token == null ? "" : "&access_token=" + token))
+              .setMethod(io.vertx.core.http.HttpMethod.GET))
           .compose(io.vertx.core.http.HttpClientRequest::send)
           .onComplete(ar -> {
             if (ar.failed() || ar.result().statusCode() != 200) {
@@ -539,7 +600,8 @@ public final class FanoutBenchmark {
 
   // ---- the gateway's numbers ----
 
-  private long gatewayHeapAfterGc() throws Exception {
+  private long gatewayHeapAfterGc(AuthCost.Target target) throws Exception {
+    long gatewayPid = target.pid();
     if (gatewayPid > 0) {
       Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
       for (int i = 0; i < 2; i++) {
@@ -547,18 +609,18 @@ public final class FanoutBenchmark {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
       }
     }
-    return (long) metricSum("jvm_memory_used_bytes{", "area=\"heap\"");
+    return (long) metricSum(target, "jvm_memory_used_bytes{", "area=\"heap\"");
   }
 
-  private String metric(String name) {
-    double v = metricSum(name, "");
+  private String metric(AuthCost.Target target, String name) {
+    double v = metricSum(target, name, "");
     return Double.isNaN(v) ? "?" : String.format(Locale.ROOT, "%.0f", v);
   }
 
-  private double metricSum(String prefix, String contains) {
+  private double metricSum(AuthCost.Target target, String prefix, String contains) {
     try {
       var http = java.net.http.HttpClient.newHttpClient();
-      String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gatewayHttp + "/metrics")).build(),
+      String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(target.url() + "/metrics")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString()).body();
       double sum = 0;
       boolean found = false;

@@ -3,11 +3,6 @@ package io.tidegate.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -38,6 +32,8 @@ public final class PublishBenchmark {
   private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 10);
   /** The gateway's warm-up: measured on this machine, C2 keeps compiling for ~30 s into the load. */
   private static final int GATEWAY_WARMUP_SECONDS = Integer.getInteger("bench.gatewayWarmup", 30);
+  /** With auth compared: the gateways take turns in slices of about this long. */
+  static final int SLICE_SECONDS = 5;
 
   private PublishBenchmark() {}
 
@@ -79,19 +75,18 @@ public final class PublishBenchmark {
         Stats s0 = http(vertx, bare + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
         lines.add(s0.line("bare Vert.x HTTP, no Kafka (ceiling)", seconds, base, "-"));
       }
-      Gauge g1 = Gauge.start(gatewayPid, gateway);
-      Stats s1 = http(vertx, gateway + "/topics/bench-single/records", Buffer.buffer(single), 1, 64, seconds);
-      lines.add(s1.line("gateway, 1 record/request, 64 conns", seconds, base, g1.stop()));
-      Gauge g2 = Gauge.start(gatewayPid, gateway);
-      Stats s2 = http(vertx, gateway + "/topics/bench-batch/records", Buffer.buffer(batch.toString()), 100, 16, seconds);
-      lines.add(s2.line("gateway, 100/request, 16 conns", seconds, base, g2.stop()));
+      // With --auth-gateway each gateway phase runs against auth off and auth on, taking turns (see phase).
+      AuthCost auth = new AuthCost(vertx, a, gateway, gatewayPid);
+      phase(vertx, auth, "gateway, 1 record/request, 64 conns", "bench-single", single, 1, 64, seconds, base, lines);
+      phase(vertx, auth, "gateway, 100/request, 16 conns", "bench-batch", batch.toString(), 100, 16, seconds, base, lines);
+      System.out.println();
+      System.out.println(Stats.header());
+      lines.forEach(System.out::println);
+      System.out.println("(latency: plain producer per record send→ack; gateway per HTTP request send→response)");
+      auth.print();
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
-    System.out.println();
-    System.out.println(Stats.header());
-    lines.forEach(System.out::println);
-    System.out.println("(latency: plain producer per record send→ack; gateway per HTTP request send→response)");
   }
 
   /** A plain KafkaProducer loop with the same settings as the gateway's producer. */
@@ -135,43 +130,56 @@ public final class PublishBenchmark {
   /** A closed loop: {@code connections} requests in flight at all times, each sent as the previous answered. */
   static Stats http(Vertx vertx, String url, Buffer body, int recordsPerRequest, int connections, int seconds)
       throws Exception {
-    HttpClient client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setPipelining(false))
-        .with(new PoolOptions().setHttp1MaxSize(connections))
-        .build();
-    RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-        .putHeader("Content-Type", "application/json");
-    Stats stats = new Stats();
-    AtomicBoolean running = new AtomicBoolean(true);
-    for (int i = 0; i < connections; i++) {
-      loop(client, req, body, recordsPerRequest, stats, running);
+    try (HttpLoad load = new HttpLoad(vertx, url, body, recordsPerRequest, connections, null, -1)) {
+      load.warmUp(GATEWAY_WARMUP_SECONDS);
+      load.slice(seconds);
+      return load.stats();
     }
-    Thread.sleep(GATEWAY_WARMUP_SECONDS * 1000L); // warm-up: the JIT compilers need the CPU first
-    stats.reset();
-    Thread.sleep(seconds * 1000L);
-    running.set(false);
-    Stats result = stats.freeze();
-    Thread.sleep(500);
-    client.close().await(10, TimeUnit.SECONDS);
-    return result;
   }
 
-  private static void loop(HttpClient client, RequestOptions req, Buffer body, int n, Stats stats, AtomicBoolean running) {
-    if (!running.get()) {
-      return;
+  /**
+   * One phase against each target: each gateway warmed up as long as the other, then measured in slices of about
+   * {@value #SLICE_SECONDS} s taking turns (A B C, C B A, ...), so that all see the same background load.
+   */
+  private static void phase(Vertx vertx, AuthCost auth, String name, String topic, String body, int n, int connections,
+      int seconds, double base, List<String> lines) throws Exception {
+    List<AuthCost.Target> targets = auth.targets();
+    List<HttpLoad> loads = new ArrayList<>();
+    try {
+      for (AuthCost.Target t : targets) {
+        loads.add(new HttpLoad(vertx, t.url() + "/topics/" + topic + "/records", Buffer.buffer(body), n, connections,
+            t.bearer(), t.pid()));
+      }
+      // Each gateway process gets the same warm-up: the jwt gateway serves two targets (two tokens), so the
+      // auth-off gateway warms up twice as long as each of those, so that neither is measured while still compiling.
+      Map<String, Integer> perGateway = new HashMap<>();
+      targets.forEach(t -> perGateway.merge(t.url(), 1, Integer::sum));
+      int most = perGateway.values().stream().max(Integer::compare).orElse(1);
+      for (int i = 0; i < loads.size(); i++) {
+        loads.get(i).warmUp(GATEWAY_WARMUP_SECONDS * (double) most / perGateway.get(targets.get(i).url()));
+      }
+      int slices = targets.size() > 1 ? Math.max(1, seconds / SLICE_SECONDS) : 1;
+      for (int s = 0; s < slices; s++) {
+        for (int i = 0; i < loads.size(); i++) {
+          loads.get(s % 2 == 0 ? i : loads.size() - 1 - i).slice(seconds / (double) slices);
+        }
+      }
+      for (int i = 0; i < targets.size(); i++) {
+        AuthCost.Target t = targets.get(i);
+        HttpLoad l = loads.get(i);
+        Stats st = l.stats();
+        double secs = l.measuredSeconds();
+        Gauge.Usage u = new Gauge.Usage(l.cores(), Gauge.heapMb(t.url()));
+        lines.add(st.line(targets.size() > 1 ? name + " [" + t.key() + "]" : name, secs, base, u.toString()));
+        auth.add(new AuthCost.Result(name, t, st.records() / secs, st.p(50), st.p(99), u.cores(),
+            Gauge.heapAfterGcMb(t.pid(), t.url())));
+        if (t.token() != null && st.errors() > 0) {
+          System.out.println("   (" + st.errors() + " requests failed with auth on: the comparison is not valid)");
+        }
+      }
+    } finally {
+      loads.forEach(HttpLoad::close);
     }
-    long start = System.nanoTime();
-    client.request(req)
-        .compose(r -> r.send(body))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
-        .onComplete(ar -> {
-          if (ar.succeeded() && ar.result() == 200) {
-            stats.ok(n, System.nanoTime() - start);
-          } else {
-            stats.error();
-          }
-          loop(client, req, body, n, stats, running);
-        });
   }
 
   private static byte[] value() {
@@ -221,11 +229,36 @@ public final class PublishBenchmark {
       return new Gauge(pid, gateway);
     }
 
-    String stop() {
+    Usage stop() {
       double secs = (System.nanoTime() - t0) / 1e9;
       long ticks = cpuTicks(pid) - cpuTicks0;
       double cores = pid < 0 ? Double.NaN : ticks / 100.0 / secs;
-      return String.format(Locale.ROOT, "%.2f cores / %s MB heap", cores, heapMb());
+      return new Usage(cores, heapMb());
+    }
+
+    /** The gateway's heap (MB) after two full GCs (jcmd GC.run): what it holds, not where the sawtooth stands. */
+    static double heapAfterGcMb(long pid, String gateway) {
+      if (pid > 0) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+          for (int i = 0; i < 2; i++) {
+            new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+          }
+        } catch (Exception e) {
+          return Double.NaN;
+        }
+      }
+      return new Gauge(-1, gateway).heapMb();
+    }
+
+    /** CPU (cores) over the phase and heap (MB) at its end. */
+    record Usage(double cores, double heapMb) {
+      @Override
+      public String toString() {
+        return String.format(Locale.ROOT, "%.2f cores / %s MB heap", cores,
+            Double.isNaN(heapMb) ? "?" : String.format(Locale.ROOT, "%.0f", heapMb));
+      }
     }
 
     static long cpuTicks(long pid) {
@@ -241,7 +274,12 @@ public final class PublishBenchmark {
       }
     }
 
-    private String heapMb() {
+    private double heapMb() {
+      return heapMb(gateway);
+    }
+
+    /** The gateway's heap now (MB), from its /metrics; NaN if it cannot be read. */
+    static double heapMb(String gateway) {
       try {
         var http = java.net.http.HttpClient.newHttpClient();
         String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway + "/metrics")).build(),
@@ -252,9 +290,9 @@ public final class PublishBenchmark {
             sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
           }
         }
-        return String.format(Locale.ROOT, "%.0f", sum / 1024 / 1024);
+        return sum / 1024 / 1024;
       } catch (Exception e) {
-        return "?";
+        return Double.NaN;
       }
     }
   }

@@ -46,12 +46,12 @@ final class Stats {
 
   String line(String name, double seconds, double baselineRate, String extra) {
     double rate = records() / seconds;
-    return String.format(Locale.ROOT, "%-34s %12.0f %8.2f %8.2f %8.2f %8d %8.1f%%  %s", name, rate, p(50), p(99), p(99.9),
+    return String.format(Locale.ROOT, "%-44s %12.0f %8.2f %8.2f %8.2f %8d %8.1f%%  %s", name, rate, p(50), p(99), p(99.9),
         errors(), baselineRate > 0 ? 100.0 * rate / baselineRate : 100.0, extra);
   }
 
   static String header() {
-    return String.format(Locale.ROOT, "%-34s %12s %8s %8s %8s %8s %9s  %s", "phase", "records/s", "p50 ms", "p99 ms",
+    return String.format(Locale.ROOT, "%-44s %12s %8s %8s %8s %8s %9s  %s", "phase", "records/s", "p50 ms", "p99 ms",
         "p99.9 ms", "errors", "of plain", "gateway cpu / heap");
   }
 }
