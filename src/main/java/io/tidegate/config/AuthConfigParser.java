@@ -13,9 +13,9 @@ import java.util.Set;
 
 /** The {@code auth} section, and the rule that an anonymous gateway listens on the loopback interface only. */
 final class AuthConfigParser {
-  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles");
+  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles", "handshakeSeconds");
   static final Set<String> JWT_KEYS = Set.of("secret", "publicKeys", "jwksUrl", "issuer", "audience",
-      "jwksMinIntervalSeconds");
+      "jwksMinIntervalSeconds", "clockSkewSeconds");
 
   private AuthConfigParser() {}
 
@@ -50,7 +50,8 @@ final class AuthConfigParser {
     }
     return new TidegateConfig.Auth(jwt, r.bool("auth.allowAnonymous", false), secret, keys, jwks,
         blankToNull(r.string("auth.jwt.issuer", "")), blankToNull(r.string("auth.jwt.audience", "")),
-        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles);
+        r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles,
+        (int) r.integer("auth.handshakeSeconds", 5, 1, 300), (int) r.integer("auth.jwt.clockSkewSeconds", 30, 0, 300));
   }
 
   /**

@@ -37,10 +37,12 @@ public record TidegateConfig(
    * @param jwt            true: every client needs a valid token ({@code auth.mode} jwt); false: mode none
    * @param allowAnonymous with mode none, whether the gateway may listen on other interfaces than the loopback
    * @param roles          role name (a value of the token's {@code roles} claim) to its permissions
+   * @param handshakeSeconds a WebSocket opened without a token must send a valid {@code auth} frame within this
+   * @param clockSkewSeconds tolerance on {@code exp} and {@code nbf}; a connection's token lapses at exp + skew
    */
   public record Auth(boolean jwt, boolean allowAnonymous, String secret, java.util.List<Key> publicKeys,
       String jwksUrl, String issuer, String audience, long jwksMinIntervalSeconds,
-      Map<String, io.vertx.core.json.JsonObject> roles) {
+      Map<String, io.vertx.core.json.JsonObject> roles, int handshakeSeconds, int clockSkewSeconds) {
 
     /** A PEM public key and the algorithm it verifies. */
     public record Key(String algorithm, String pem) {}
@@ -50,7 +52,8 @@ public record TidegateConfig(
     public String toString() {
       return "Auth[jwt=" + jwt + ", allowAnonymous=" + allowAnonymous + ", secret=" + (secret == null ? "none" : "***")
           + ", publicKeys=" + publicKeys.size() + ", jwksUrl=" + jwksUrl + ", issuer=" + issuer + ", audience="
-          + audience + ", roles=" + roles.keySet() + "]";
+          + audience + ", roles=" + roles.keySet() + ", handshakeSeconds=" + handshakeSeconds + ", clockSkewSeconds="
+          + clockSkewSeconds + "]";
     }
   }
 

@@ -16,14 +16,32 @@ import io.vertx.ext.web.RoutingContext;
 public final class IdentityHandler implements Handler<RoutingContext> {
 
   private final AuthPolicy policy;
+  private final boolean later;
 
   public IdentityHandler(AuthPolicy policy) {
+    this(policy, false);
+  }
+
+  private IdentityHandler(AuthPolicy policy, boolean later) {
     this.policy = policy;
+    this.later = later;
+  }
+
+  /**
+   * For {@code /ws}: a handshake with no token at all passes with no identity established, and the socket must
+   * authenticate with an {@code auth} frame; a handshake with a bad token is refused like any request.
+   */
+  public static IdentityHandler orAuthFrame(AuthPolicy policy) {
+    return new IdentityHandler(policy, true);
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     String token = token(ctx.request());
+    if (later && token == null) {
+      ctx.next();
+      return;
+    }
     policy.identify(token).onComplete(ar -> {
       if (ar.failed()) {
         Problems.send(ctx, ar.cause());
