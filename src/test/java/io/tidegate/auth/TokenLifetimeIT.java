@@ -216,6 +216,28 @@ class TokenLifetimeIT {
   }
 
   @Test
+  void aReplacementWithoutTheGroupPermissionLeavesTheGroup() {
+    String topic = topic("lifetime.group", 1);
+    String group = "team-" + topic;
+    String member = Jwts.hs256(SECRET, claims("alice", 300).put("tidegate", new JsonObject()
+        .put("subscribe", new JsonArray().add(topic)).put("groups", new JsonArray().add("team-*"))));
+    try (WsClient ws = WsClient.connect(vertx, gw, member)) {
+      ws.send(subscribe("j1", "earliest", topic).put("group", group));
+      ws.awaitType("subscribed", "j1");
+      produce(topic, 0, 1);
+      ws.awaitRecords(1);
+      ws.send(auth("r1", token("alice", 300, topic))); // may still read the topic, but no longer in groups
+      JsonObject ended = ws.awaitType("unsubscribed", "r1");
+      assertEquals(new JsonArray().add(topic), ended.getJsonArray("topics"), "the group membership ended");
+      ws.awaitType("authenticated", "r1");
+      ws.send(subscribe("s1", "earliest", topic)); // the topic is free again on this socket, and still allowed
+      ws.awaitType("subscribed", "s1");
+      ws.awaitRecords(2);
+      assertEquals(List.of(), errors(ws));
+    }
+  }
+
+  @Test
   void anExpiredSocketGetsItsOffsetsAndClosesWith1008AndAReconnectWithThemLosesNothing() throws Exception {
     String topic = topic("lifetime.expiry", 3);
     int total = 2000;

@@ -25,8 +25,8 @@ final class WsAuth {
     /** An {@code error} frame; the socket stays open. */
     void refuse(String id, ApiError e);
 
-    /** A last 401 {@code error} frame with the resume offsets, then close 1008. */
-    void expel(String id, ApiError e);
+    /** A last 401 {@code error} frame with the resume offsets, then close 1008 with {@code reason}. */
+    void expel(String id, ApiError e, String reason);
 
     /** The identity changed: subscriptions and group memberships the new one may not have end. */
     void narrow(String id, Access next);
@@ -51,7 +51,8 @@ final class WsAuth {
     } else {
       long window = policy.handshakeMs();
       deadlines.watch(this, System.currentTimeMillis() + window, () -> socket.expel(null, policy.unauthenticated(
-          "no valid token within " + window / 1000 + " s of the handshake: send {\"type\":\"auth\",\"token\":\"<jwt>\"}")));
+          "no valid token within " + window / 1000 + " s of the handshake: send {\"type\":\"auth\",\"token\":\"<jwt>\"}"),
+          "unauthenticated"));
     }
   }
 
@@ -84,7 +85,7 @@ final class WsAuth {
       if (ar.failed()) {
         ApiError e = ErrorMapper.toApiError(ar.cause());
         if (access == null) {
-          socket.expel(id, e);
+          socket.expel(id, e, "unauthenticated");
         } else {
           socket.refuse(id, e);
         }
@@ -112,7 +113,7 @@ final class WsAuth {
   private void become(Identity identity) {
     access = policy.access(identity);
     deadlines.watch(this, policy.lapsesAtMs(identity),
-        () -> socket.expel(null, policy.expired()));
+        () -> socket.expel(null, policy.expired(), "token expired"));
   }
 
   /** Whether {@code check} passes (an {@link Access} check, which throws a 403 when it does not). */

@@ -218,10 +218,10 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
 
   /** A last 401 frame with the offsets to resume from (the too-slow close's positions), then close 1008. */
   @Override
-  public void expel(String id, ApiError e) {
+  public void expel(String id, ApiError e, String reason) {
     if (!closed) {
       send(errorFrame(id, e).put("offsets", positions()));
-      ws.close(WsCloseCodes.POLICY, e.detail().equals("the token expired") ? "token expired" : "unauthenticated");
+      ws.close(WsCloseCodes.POLICY, reason);
       cleanUp();
     }
   }
