@@ -120,6 +120,31 @@ class TokenLifetimeIT {
   }
 
   @Test
+  void framesRightBehindAnAuthFrameWaitForItsVerificationEvenWhenTheKeysAreFetchedFirst() {
+    // a JWKS that answers slowly, so that verifying the first token takes a while (a fetch, off the socket's loop)
+    java.security.KeyPair keys = Jwts.rsaKeys();
+    var jwks = Awaits.result(vertx.createHttpServer().requestHandler(req -> vertx.setTimer(500, t -> req.response()
+        .putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("keys", new JsonArray().add(Jwts.jwk(keys, "k1"))).encode()))).listen(0, "127.0.0.1"));
+    String topic = topic("lifetime.jwks", 1);
+    try (TestGateway slow = TestGateway.start(new JsonObject().put("auth", new JsonObject().put("mode", "jwt")
+        .put("jwt", new JsonObject().put("jwksUrl", "http://127.0.0.1:" + jwks.actualPort() + "/jwks"))));
+         WsClient ws = WsClient.connect(vertx, slow)) {
+      String token = Jwts.rs256(keys.getPrivate(), "k1", claims("alice", 300).put("tidegate", new JsonObject()
+          .put("subscribe", new JsonArray().add(topic))));
+      ws.send(auth("a1", token)).send(subscribe("s1", "earliest", topic)).send(new JsonObject().put("type", "ping")
+          .put("id", "x"));
+      ws.awaitType("pong", "x");
+      List<String> order = ws.frames().stream().map(f -> f.getString("type") + ":" + f.getString("id")).toList();
+      assertEquals("authenticated:a1", order.get(0), "the auth frame is answered first: " + order);
+      assertFalse(order.contains("error:s1"), "the subscribe was judged with the token before it: " + order);
+      ws.awaitType("subscribed", "s1");
+    } finally {
+      Awaits.result(jwks.close());
+    }
+  }
+
+  @Test
   void aSocketThatNeverAuthenticatesIsAnswered401AndClosedWith1008AfterTheWindow() {
     String topic = topic("lifetime.noauth", 1);
     long opened = System.currentTimeMillis();

@@ -6,6 +6,7 @@ import io.tidegate.auth.Deadlines;
 import io.tidegate.auth.Identity;
 import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
@@ -75,39 +76,45 @@ final class WsAuth {
     }
     Object token = msg.getValue("token");
     verifying = true;
-    ws.pause(); // the frames after this one are judged by its outcome
+    ws.pause(); // the frames after this one wait, and are judged by its outcome
     policy.identify(token instanceof String t ? t : null).onComplete(ar -> {
       verifying = false;
-      ws.resume();
-      if (over) {
-        return;
-      }
-      if (ar.failed()) {
-        ApiError e = ErrorMapper.toApiError(ar.cause());
-        if (access == null) {
-          socket.expel(id, e, "unauthenticated");
-        } else {
-          socket.refuse(id, e);
+      try {
+        if (!over) {
+          answer(id, ar);
         }
-        return;
+      } finally {
+        ws.resume(); // only now: frames waiting behind the auth frame may be handed over at once
       }
-      Identity next = ar.result();
-      if (access != null && !Objects.equals(access.identity().subject(), next.subject())) {
-        try {
-          policy.require(false, "replace this socket's token with one for another subject; open a new socket for it");
-        } catch (ApiError e) {
-          socket.refuse(id, e);
-        }
-        return;
-      }
-      if (access != null) {
-        socket.narrow(id, policy.access(next));
-      }
-      become(next);
-      long exp = next.expiresAtMs();
-      socket.send(new JsonObject().put("type", "authenticated").put("id", id).put("subject", next.subject())
-          .put("exp", exp > 0 ? exp / 1000 : null));
     });
+  }
+
+  private void answer(String id, AsyncResult<Identity> ar) {
+    if (ar.failed()) {
+      ApiError e = ErrorMapper.toApiError(ar.cause());
+      if (access == null) {
+        socket.expel(id, e, "unauthenticated");
+      } else {
+        socket.refuse(id, e);
+      }
+      return;
+    }
+    Identity next = ar.result();
+    if (access != null && !Objects.equals(access.identity().subject(), next.subject())) {
+      try {
+        policy.require(false, "replace this socket's token with one for another subject; open a new socket for it");
+      } catch (ApiError e) {
+        socket.refuse(id, e);
+      }
+      return;
+    }
+    if (access != null) {
+      socket.narrow(id, policy.access(next));
+    }
+    become(next);
+    long exp = next.expiresAtMs();
+    socket.send(new JsonObject().put("type", "authenticated").put("id", id).put("subject", next.subject())
+        .put("exp", exp > 0 ? exp / 1000 : null));
   }
 
   private void become(Identity identity) {
