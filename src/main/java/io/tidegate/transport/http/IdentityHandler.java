@@ -11,7 +11,8 @@ import io.vertx.ext.web.RoutingContext;
  * Establishes who is calling before any route runs: the token from {@code Authorization: Bearer} or
  * {@code ?access_token=} (for EventSource and browsers' WebSocket, which cannot set headers), verified by the
  * one {@link AuthPolicy}. Routes read the result with {@link #identity(RoutingContext)}. WebSocket handshakes
- * and SSE requests are authenticated here too, before the upgrade or the stream starts.
+ * and SSE requests are authenticated here too, before the upgrade or the stream starts; a WebSocket handshake
+ * with no token at all may authenticate afterwards, with an {@code auth} frame ({@link #orAuthFrame}).
  */
 public final class IdentityHandler implements Handler<RoutingContext> {
 
