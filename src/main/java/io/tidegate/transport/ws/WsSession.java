@@ -243,7 +243,8 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
       }
     }
     groups.memberships().forEach((group, topics) -> {
-      if (!WsAuth.allows(() -> next.join(group)) || !topics.stream().allMatch(t -> WsAuth.allows(() -> next.subscribe(t)))) {
+      boolean readable = topics.stream().allMatch(t -> WsAuth.allows(() -> next.subscribe(t)));
+      if (!readable || !WsAuth.allows(() -> next.join(group))) {
         groups.leave(topics);
         ended.addAll(topics);
       }
