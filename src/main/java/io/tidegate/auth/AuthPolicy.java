@@ -28,18 +28,25 @@ public final class AuthPolicy {
   private final Counter forbidden;
   private final SubjectLimits limits;
   private final String stampHeader;
+  private final Counter expired;
+  private final long skewMs;
+  private final long handshakeMs;
 
   private AuthPolicy(TokenVerifier verifier, CertificateIdentities certificates, SubjectLimits limits,
-      String stampHeader, MeterRegistry registry) {
+      TidegateConfig.Auth cfg, MeterRegistry registry) {
     this.verifier = verifier;
     this.certificates = certificates;
     this.limits = limits;
-    this.stampHeader = stampHeader;
+    this.stampHeader = cfg.stampHeader();
+    this.skewMs = cfg.clockSkewSeconds() * 1000L;
+    this.handshakeMs = cfg.handshakeSeconds() * 1000L;
     this.verified = Caffeine.newBuilder().maximumSize(CACHE_ENTRIES).expireAfterWrite(CACHE_TTL).build();
     this.unauthenticated = Counter.builder("tidegate.auth.denials").tag("reason", "unauthenticated")
         .description("Requests, handshakes and frames refused for a missing or invalid token").register(registry);
     this.forbidden = Counter.builder("tidegate.auth.denials").tag("reason", "forbidden")
         .description("Operations refused because the identity lacks the permission").register(registry);
+    this.expired = Counter.builder("tidegate.auth.expiries")
+        .description("WebSockets and SSE streams ended because their token expired").register(registry);
   }
 
   /** Without per-subject limits (tests, tools). */
@@ -51,14 +58,14 @@ public final class AuthPolicy {
       MeterRegistry registry) {
     SubjectLimits limits = new SubjectLimits(limitsCfg, registry);
     if (!cfg.jwt()) {
-      return new AuthPolicy(null, null, limits, cfg.stampHeader(), registry);
+      return new AuthPolicy(null, null, limits, cfg, registry);
     }
     List<TokenVerifier.PublicKey> keys = cfg.publicKeys().stream()
         .map(k -> new TokenVerifier.PublicKey(k.algorithm(), k.pem())).toList();
     RoleMapper roles = new RoleMapper(cfg.roles());
     return new AuthPolicy(new TokenVerifier(vertx, cfg.secret(), keys, cfg.jwksUrl(), cfg.issuer(), cfg.audience(),
-        roles, cfg.jwksMinIntervalSeconds() * 1000), new CertificateIdentities(roles, cfg.certificateRoles()), limits,
-        cfg.stampHeader(), registry);
+        roles, cfg.jwksMinIntervalSeconds() * 1000, cfg.clockSkewSeconds()),
+        new CertificateIdentities(roles, cfg.certificateRoles()), limits, cfg, registry);
   }
 
   /** True when every client needs a token ({@code auth.mode} jwt). */
@@ -80,7 +87,7 @@ public final class AuthPolicy {
     }
     Identity known = verified.getIfPresent(token);
     if (known != null) {
-      if (!known.expired(System.currentTimeMillis() - TokenVerifier.SKEW_SECONDS * 1000L)) {
+      if (!known.expired(System.currentTimeMillis() - skewMs)) {
         return Future.succeededFuture(known);
       }
       verified.invalidate(token);
@@ -105,6 +112,31 @@ public final class AuthPolicy {
       unauthenticated.increment();
       return Future.failedFuture(e);
     }
+  }
+
+  /**
+   * When a connection authenticated as {@code identity} must end: its token's {@code exp} plus the clock skew, the
+   * same instant from which {@link #identify} refuses the token; 0 for never (no {@code exp}, or mode none).
+   */
+  public long lapsesAtMs(Identity identity) {
+    return identity.expiresAtMs() > 0 ? identity.expiresAtMs() + skewMs : 0;
+  }
+
+  /** How long a WebSocket opened without a token has to send a valid {@code auth} frame ({@code auth.handshakeSeconds}). */
+  public long handshakeMs() {
+    return handshakeMs;
+  }
+
+  /** The 401 that ends a connection whose token lapsed (counted). */
+  public ApiError expired() {
+    expired.increment();
+    return ApiError.unauthorized("the token expired");
+  }
+
+  /** A 401 for a client that has not authenticated (counted like a refused token). */
+  public ApiError unauthenticated(String detail) {
+    unauthenticated.increment();
+    return ApiError.unauthorized(detail);
   }
 
   /** What {@code identity} may do, checked operation by operation. */

@@ -22,6 +22,11 @@ public record Identity(String subject, long expiresAtMs, Permissions permissions
     return id == null ? ANONYMOUS : id;
   }
 
+  /** The identity established for this request, or null when none was (a WebSocket that authenticates later). */
+  public static Identity established(RoutingContext ctx) {
+    return ctx.get(KEY);
+  }
+
   /** Establishes the identity of this request, for the routes after. */
   public void attach(RoutingContext ctx) {
     ctx.put(KEY, this);

@@ -18,11 +18,12 @@ import java.util.Set;
 
 /**
  * Verifies a JWT with vertx-auth-jwt: the signature against an HMAC secret, PEM public keys or a JWKS, then
- * {@code exp}, {@code nbf}, {@code iss} and {@code aud} with 30 s of clock skew; then maps its claims to an
- * {@link Identity}. Tokens whose header names no algorithm, {@code none}, or one no configured key is for are
+ * {@code exp}, {@code nbf}, {@code iss} and {@code aud} with clock skew (30 s by default); then maps its claims to
+ * an {@link Identity}. Tokens whose header names no algorithm, {@code none}, or one no configured key is for are
  * refused before any key is tried (no algorithm confusion: an RS256 key is never used as an HMAC secret).
  */
 public final class TokenVerifier {
+  /** The clock skew allowed on {@code exp} and {@code nbf} unless configured ({@code auth.jwt.clockSkewSeconds}). */
   public static final int SKEW_SECONDS = 30;
   private static final Set<String> SIGNING = Set.of("HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
       "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA");
@@ -31,6 +32,13 @@ public final class TokenVerifier {
   private final JwksKeys jwks;
   private final Set<String> algorithms;
   private final RoleMapper roles;
+  private final int skewSeconds;
+
+  /** With the default {@link #SKEW_SECONDS} of clock skew. */
+  public TokenVerifier(Vertx vertx, String hmacSecret, List<PublicKey> publicKeys, String jwksUrl, String issuer,
+      String audience, RoleMapper roles, long jwksMinIntervalMs) {
+    this(vertx, hmacSecret, publicKeys, jwksUrl, issuer, audience, roles, jwksMinIntervalMs, SKEW_SECONDS);
+  }
 
   /**
    * @param hmacSecret  HS256 secret, or null
@@ -38,9 +46,11 @@ public final class TokenVerifier {
    * @param jwksUrl     a JWKS to fetch keys from, or null
    * @param issuer      required {@code iss}, or null
    * @param audience    required {@code aud}, or null
+   * @param skewSeconds clock skew allowed on {@code exp} and {@code nbf}, either way
    */
   public TokenVerifier(Vertx vertx, String hmacSecret, List<PublicKey> publicKeys, String jwksUrl, String issuer,
-      String audience, RoleMapper roles, long jwksMinIntervalMs) {
+      String audience, RoleMapper roles, long jwksMinIntervalMs, int skewSeconds) {
+    this.skewSeconds = skewSeconds;
     // exp and nbf are checked here (see times), so that the client is told which one failed
     JWTOptions checks = new JWTOptions().setIgnoreExpiration(true);
     if (issuer != null) {
@@ -104,7 +114,7 @@ public final class TokenVerifier {
   }
 
   private Identity identity(JsonObject claims) {
-    times(claims, System.currentTimeMillis() / 1000);
+    times(claims, System.currentTimeMillis() / 1000, skewSeconds);
     Permissions p;
     try {
       p = roles.permissions(claims);
@@ -117,17 +127,17 @@ public final class TokenVerifier {
     return new Identity(sub instanceof String s ? s : null, expiresAt, p);
   }
 
-  /** {@code exp} and {@code nbf}, each with {@link #SKEW_SECONDS} of clock skew either way. */
-  static void times(JsonObject claims, long nowSeconds) {
+  /** {@code exp} and {@code nbf}, each with {@code skew} seconds of clock skew either way. */
+  static void times(JsonObject claims, long nowSeconds, int skew) {
     Object exp = claims.getValue("exp");
     Object nbf = claims.getValue("nbf");
     if (exp != null && !(exp instanceof Number) || nbf != null && !(nbf instanceof Number)) {
       throw ApiError.unauthorized("the token's exp and nbf must be numbers");
     }
-    if (exp instanceof Number e && nowSeconds - SKEW_SECONDS >= e.longValue()) {
+    if (exp instanceof Number e && nowSeconds - skew >= e.longValue()) {
       throw ApiError.unauthorized("the token has expired");
     }
-    if (nbf instanceof Number n && nowSeconds + SKEW_SECONDS < n.longValue()) {
+    if (nbf instanceof Number n && nowSeconds + skew < n.longValue()) {
       throw ApiError.unauthorized("the token is not valid yet");
     }
   }

@@ -13,9 +13,10 @@ import java.util.Set;
 
 /** The {@code auth} section, and the rule that an anonymous gateway listens on the loopback interface only. */
 final class AuthConfigParser {
-  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles", "stampHeader", "certificateRoles");
+  static final Set<String> KEYS = Set.of("mode", "allowAnonymous", "jwt", "roles", "stampHeader", "certificateRoles",
+      "handshakeSeconds");
   static final Set<String> JWT_KEYS = Set.of("secret", "publicKeys", "jwksUrl", "issuer", "audience",
-      "jwksMinIntervalSeconds");
+      "jwksMinIntervalSeconds", "clockSkewSeconds");
 
   private AuthConfigParser() {}
 
@@ -51,7 +52,8 @@ final class AuthConfigParser {
     return new TidegateConfig.Auth(jwt, r.bool("auth.allowAnonymous", false), secret, keys, jwks,
         blankToNull(r.string("auth.jwt.issuer", "")), blankToNull(r.string("auth.jwt.audience", "")),
         r.integer("auth.jwt.jwksMinIntervalSeconds", 30, 0, 3600), roles, stampHeader(r),
-        certificateRoles(r, roles, jwt));
+        certificateRoles(r, roles, jwt), (int) r.integer("auth.handshakeSeconds", 5, 1, 300),
+        (int) r.integer("auth.jwt.clockSkewSeconds", 30, 0, 300));
   }
 
   /** A header name clients may not set: a token of letters, digits, '.', '_' and '-'. */

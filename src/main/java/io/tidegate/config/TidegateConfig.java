@@ -56,10 +56,13 @@ public record TidegateConfig(
    * @param roles          role name (a value of the token's {@code roles} claim) to its permissions
    * @param stampHeader    header every published record carries with its publisher's subject; null: none
    * @param certificateRoles roles of {@code roles} given to every client identified by its TLS certificate
+   * @param handshakeSeconds a WebSocket opened without a token must send a valid {@code auth} frame within this
+   * @param clockSkewSeconds tolerance on {@code exp} and {@code nbf}; a connection's token lapses at exp + skew
    */
   public record Auth(boolean jwt, boolean allowAnonymous, String secret, java.util.List<Key> publicKeys,
       String jwksUrl, String issuer, String audience, long jwksMinIntervalSeconds,
-      Map<String, io.vertx.core.json.JsonObject> roles, String stampHeader, java.util.List<String> certificateRoles) {
+      Map<String, io.vertx.core.json.JsonObject> roles, String stampHeader, java.util.List<String> certificateRoles,
+      int handshakeSeconds, int clockSkewSeconds) {
 
     /** A PEM public key and the algorithm it verifies. */
     public record Key(String algorithm, String pem) {}
@@ -70,7 +73,7 @@ public record TidegateConfig(
       return "Auth[jwt=" + jwt + ", allowAnonymous=" + allowAnonymous + ", secret=" + (secret == null ? "none" : "***")
           + ", publicKeys=" + publicKeys.size() + ", jwksUrl=" + jwksUrl + ", issuer=" + issuer + ", audience="
           + audience + ", roles=" + roles.keySet() + ", stampHeader=" + stampHeader + ", certificateRoles="
-          + certificateRoles + "]";
+          + certificateRoles + ", handshakeSeconds=" + handshakeSeconds + ", clockSkewSeconds=" + clockSkewSeconds + "]";
     }
   }
 

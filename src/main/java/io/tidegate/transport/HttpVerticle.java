@@ -152,10 +152,11 @@ public final class HttpVerticle extends VerticleBase {
     if (auth.required()) {
       // with auth.mode none everyone is anonymous and allowed everything: no routes to pass through for that
       IdentityHandler identity = new IdentityHandler(auth);
-      for (String path : new String[] {"/topics", "/topics/*", "/groups", "/me", "/ws", "/events", "/stats",
+      for (String path : new String[] {"/topics", "/topics/*", "/groups", "/me", "/events", "/stats",
           "/webhooks", "/webhooks/*"}) {
         router.route(path).handler(identity);
       }
+      router.route("/ws").handler(IdentityHandler.orAuthFrame(auth)); // or later, with an auth frame
       // Permissions are checked before any body is read (a route of their own: vertx-web reads bodies first)
       Guards may = new Guards(auth);
       router.post("/topics/:topic/records").handler(may.publish());

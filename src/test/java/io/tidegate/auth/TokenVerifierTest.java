@@ -96,6 +96,16 @@ class TokenVerifierTest {
   }
 
   @Test
+  void theClockSkewIsConfigurable() throws Exception {
+    TokenVerifier none = new TokenVerifier(vertx, SECRET, List.of(), null, null, null, NO_ROLES, 10_000, 0);
+    assertTrue(refusal(none, Jwts.hs256(SECRET, claims("alice", 300).put("exp", now() - 1))).contains("expired"),
+        "with no skew a token is refused from its exp on");
+    assertTrue(refusal(none, Jwts.hs256(SECRET, claims("alice", 300).put("nbf", now() + 2))).contains("not valid yet"));
+    TokenVerifier wide = new TokenVerifier(vertx, SECRET, List.of(), null, null, null, NO_ROLES, 10_000, 120);
+    await(wide.verify(Jwts.hs256(SECRET, claims("alice", 300).put("exp", now() - 60))));
+  }
+
+  @Test
   void anRsaPublicKeyIsNeverUsedAsAnHmacSecret() throws Exception {
     String pem = Jwts.publicPem(rsa);
     TokenVerifier v = new TokenVerifier(vertx, null, List.of(new TokenVerifier.PublicKey("RS256", pem)), null, null,

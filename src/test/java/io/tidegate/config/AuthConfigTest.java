@@ -68,4 +68,19 @@ class AuthConfigTest {
     assertEquals("auth.roles.reader", assertThrows(ConfigException.class, () -> ConfigParser.parse(
         auth(new JsonObject().put("roles", new JsonObject().put("reader", "orders"))))).key());
   }
+
+  @Test
+  void theHandshakeWindowAndTheClockSkewHaveDefaultsAndBounds() {
+    TidegateConfig c = ConfigParser.parse(new JsonObject());
+    assertEquals(5, c.auth().handshakeSeconds());
+    assertEquals(30, c.auth().clockSkewSeconds());
+    TidegateConfig set = ConfigParser.parse(auth(new JsonObject().put("handshakeSeconds", 2)
+        .put("jwt", new JsonObject().put("clockSkewSeconds", 0))));
+    assertEquals(2, set.auth().handshakeSeconds());
+    assertEquals(0, set.auth().clockSkewSeconds());
+    assertEquals("auth.handshakeSeconds", assertThrows(ConfigException.class, () -> ConfigParser.parse(
+        auth(new JsonObject().put("handshakeSeconds", 0)))).key(), "a socket needs some time to authenticate");
+    assertEquals("auth.jwt.clockSkewSeconds", assertThrows(ConfigException.class, () -> ConfigParser.parse(
+        auth(new JsonObject().put("jwt", new JsonObject().put("clockSkewSeconds", -1))))).key());
+  }
 }

@@ -101,6 +101,7 @@ public final class Http {
   public static final class Streamed implements AutoCloseable {
     private final HttpClientResponse response;
     private final StringBuilder text = new StringBuilder();
+    private volatile boolean ended;
 
     private Streamed(HttpClientResponse response) {
       this.response = response;
@@ -109,6 +110,12 @@ public final class Http {
           text.append(b.toString(StandardCharsets.UTF_8));
         }
       });
+      response.endHandler(v -> ended = true);
+    }
+
+    /** True once the server ended the response (its last chunk arrived). */
+    public boolean ended() {
+      return ended;
     }
 
     public int status() {

@@ -19,6 +19,7 @@ public final class WsClient implements AutoCloseable {
   /** Raw text as received: parsing happens on the test thread, not on the client's event loop. */
   private final List<String> frames = new ArrayList<>();
   private volatile Short closeCode;
+  private volatile long closedAtMs;
 
   private WsClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
@@ -28,7 +29,10 @@ public final class WsClient implements AutoCloseable {
         frames.add(t);
       }
     });
-    ws.closeHandler(v -> closeCode = ws.closeStatusCode() == null ? -1 : ws.closeStatusCode());
+    ws.closeHandler(v -> {
+      closedAtMs = System.currentTimeMillis();
+      closeCode = ws.closeStatusCode() == null ? -1 : ws.closeStatusCode();
+    });
   }
 
   public static WsClient connect(Vertx vertx, TestGateway gw) {
@@ -132,6 +136,17 @@ public final class WsClient implements AutoCloseable {
   }
 
   public Short closeCode() {
+    return closeCode;
+  }
+
+  /** When the socket closed (epoch ms, this client's clock), or 0 while open. */
+  public long closedAtMs() {
+    return closedAtMs;
+  }
+
+  /** Waits until the socket is closed and answers its close code (-1: closed without one). */
+  public short awaitClose() {
+    Awaits.until("the socket closes (last frames " + lastFew() + ")", Duration.ofSeconds(60), () -> closeCode != null);
     return closeCode;
   }
 

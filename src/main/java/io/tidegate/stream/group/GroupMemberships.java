@@ -176,6 +176,13 @@ public final class GroupMemberships {
     });
   }
 
+  /** Each group this client is a member of, with the topics it joined it for. */
+  public Map<String, List<String>> memberships() {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    byGroup.forEach((group, m) -> out.put(group, m.topics));
+    return out;
+  }
+
   /** Before an unsubscribe does anything: a group joined for several topics is left for all of them at once. */
   public void checkLeave(List<String> topics) {
     for (String topic : topics) {

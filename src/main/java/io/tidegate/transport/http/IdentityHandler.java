@@ -17,21 +17,42 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 /**
  * Establishes who is calling before any route runs: the token from {@code Authorization: Bearer} or
  * {@code ?access_token=} (for EventSource and browsers' WebSocket, which cannot set headers), or without one the
- * TLS client certificate, verified by the one {@link AuthPolicy}. Routes read the result with {@link #identity(RoutingContext)}. WebSocket handshakes
- * and SSE requests are authenticated here too, before the upgrade or the stream starts.
+ * TLS client certificate, verified by the one {@link AuthPolicy}. Routes read the result with
+ * {@link #identity(RoutingContext)}. WebSocket handshakes and SSE requests are authenticated here too, before the
+ * upgrade or the stream starts; a WebSocket handshake with no token and no certificate may authenticate afterwards,
+ * with an {@code auth} frame ({@link #orAuthFrame}).
  */
 public final class IdentityHandler implements Handler<RoutingContext> {
 
   private final AuthPolicy policy;
+  private final boolean later;
 
   public IdentityHandler(AuthPolicy policy) {
+    this(policy, false);
+  }
+
+  private IdentityHandler(AuthPolicy policy, boolean later) {
     this.policy = policy;
+    this.later = later;
+  }
+
+  /**
+   * For {@code /ws}: a handshake with no token at all passes with no identity established, and the socket must
+   * authenticate with an {@code auth} frame; a handshake with a bad token is refused like any request.
+   */
+  public static IdentityHandler orAuthFrame(AuthPolicy policy) {
+    return new IdentityHandler(policy, true);
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     String token = token(ctx.request());
-    Future<Identity> verified = policy.identify(token, token == null ? peerCertificate(ctx.request()) : null);
+    X509Certificate certificate = token == null ? peerCertificate(ctx.request()) : null;
+    if (later && token == null && certificate == null) {
+      ctx.next();
+      return;
+    }
+    Future<Identity> verified = policy.identify(token, certificate);
     if (verified.isComplete()) { // a cached token, an HMAC or PEM key: decided at once
       proceed(ctx, verified);
       return;

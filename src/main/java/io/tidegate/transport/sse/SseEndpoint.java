@@ -2,6 +2,7 @@ package io.tidegate.transport.sse;
 
 import io.tidegate.auth.Access;
 import io.tidegate.auth.AuthPolicy;
+import io.tidegate.auth.Deadlines;
 import io.tidegate.auth.Identity;
 import io.tidegate.auth.SubjectLimits;
 
@@ -38,11 +39,14 @@ public final class SseEndpoint {
   private final Set<SseSession> open = new HashSet<>();
   private final long heartbeatTimer;
   private final AuthPolicy policy;
+  /** When this loop's streams' tokens lapse: one timer for them all. */
+  private final Deadlines deadlines;
 
   /** Call on the event loop that will serve these streams; shares that loop's fan-out with {@code /ws}. */
   public SseEndpoint(StreamContext context, java.time.Duration heartbeat, AuthPolicy policy) {
     this.context = context;
     this.policy = policy;
+    this.deadlines = new Deadlines(context.context().owner());
     long every = heartbeat.toMillis();
     heartbeatTimer = context.context().owner().setPeriodic(every, every, t -> List.copyOf(open).forEach(SseSession::heartbeat));
   }
@@ -131,8 +135,11 @@ public final class SseEndpoint {
       self[0] = new SseSession(response, context, topics, () -> {
         open.remove(self[0]);
         slot.release();
+        deadlines.unwatch(self[0]);
       });
       open.add(self[0]);
+      // at exp + skew the stream ends with an error event after its last record's id (resume with a new token)
+      deadlines.watch(self[0], policy.lapsesAtMs(access.identity()), () -> self[0].expire(policy.expired()));
       response.write("retry: 2000\n\n");
       self[0].start(t -> access.filterFor(t, filter), from, resume, partitions);
     });
@@ -183,6 +190,7 @@ public final class SseEndpoint {
   /** Shutdown: every stream ends; browsers reconnect (to another gateway) with their Last-Event-ID. */
   public void closeAll() {
     context.context().owner().cancelTimer(heartbeatTimer);
+    deadlines.stop();
     List.copyOf(open).forEach(SseSession::finish);
   }
 }

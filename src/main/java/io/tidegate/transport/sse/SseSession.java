@@ -88,6 +88,17 @@ final class SseSession extends StreamClient {
     }
   }
 
+  /**
+   * The token lapsed: a last {@code event: error} (a 401 problem, no {@code id}, so the client's last event id
+   * stays its last record's), then the stream ends. A reconnect with a new token and that id loses nothing.
+   */
+  void expire(ApiError error) {
+    if (!closed) {
+      error(null, error);
+      finish();
+    }
+  }
+
   // ---- the transport ----
 
   @Override

@@ -13,6 +13,8 @@ final class WsCloseCodes {
   /** The client answered none of two pings and took no byte meanwhile. */
   static final short POLICY = 1008;
   static final short TOO_BIG = 1009;
+  /** Overloaded: a per-subject connection limit reached by a socket that authenticated by frame. */
+  static final short OVERLOADED = 1013;
 
   private WsCloseCodes() {}
 

@@ -1,7 +1,7 @@
 package io.tidegate.transport.ws;
 
-import io.tidegate.auth.Access;
 import io.tidegate.auth.AuthPolicy;
+import io.tidegate.auth.Deadlines;
 import io.tidegate.auth.Identity;
 import io.tidegate.auth.SubjectLimits;
 
@@ -32,11 +32,14 @@ public final class WsEndpoint {
   private final Map<ServerWebSocket, WsSession> open = new HashMap<>();
   private final long pingTimer;
   private final AuthPolicy policy;
+  /** When this loop's sockets must have authenticated, or their tokens lapse: one timer for them all. */
+  private final Deadlines deadlines;
 
   /** @param context this event loop's streaming context (its fan-out, shared with SSE streams) */
   public WsEndpoint(StreamContext context, PublishService publishing, Duration publishTimeout, AuthPolicy policy) {
     this.wsContext = context;
     this.policy = policy;
+    this.deadlines = new Deadlines(context.context().owner());
     this.publisher = new WsPublisher(publishing, context.context().owner(), publishTimeout.toMillis());
     long every = context.config().pingSeconds() * 1000L;
     pingTimer = context.context().owner().setPeriodic(every, every,
@@ -48,22 +51,24 @@ public final class WsEndpoint {
       Problems.send(ctx.response(), ApiError.badRequest("/ws takes a WebSocket handshake (Upgrade: websocket)"));
       return;
     }
-    Access access = policy.access(Identity.of(ctx)); // verified before the upgrade (IdentityHandler)
-    // limits.maxConnectionsPerSubject: refused with 429 before the upgrade, counted until the socket closes
-    SubjectLimits.Slot slot = access.openConnection();
+    // verified before the upgrade (IdentityHandler); in mode jwt none when the socket will send an auth frame
+    Identity identity = policy.required() ? Identity.established(ctx) : Identity.ANONYMOUS;
+    // limits.maxConnectionsPerSubject: refused with 429 before the upgrade, counted until the socket closes (a
+    // socket that authenticates by frame is counted then, and closed with 1013 when over: WsAuth)
+    SubjectLimits.Slot slot = identity == null ? null : policy.access(identity).openConnection();
     HttpConnection connection = ctx.request().connection();
     Wire.consolidateFlushes(connection);
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           Wire.upgraded(connection);
           wsContext.sessions().incrementAndGet();
-          open.put(ws, new WsSession(ws, wsContext, publisher, access, () -> {
-            open.remove(ws);
-            slot.release();
-          }));
+          open.put(ws, new WsSession(ws, wsContext, publisher, policy, deadlines, identity, slot,
+              () -> open.remove(ws)));
         })
         .onFailure(e -> {
-          slot.release();
+          if (slot != null) {
+            slot.release();
+          }
           // an ordinary bad handshake (no key, wrong version...): one line, and Vert.x has answered it already
           LOG.debug("WebSocket handshake refused: {}", e.toString());
           Problems.send(ctx.response(), ApiError.badRequest("the WebSocket handshake is invalid: " + e.getMessage()));
@@ -76,6 +81,7 @@ public final class WsEndpoint {
    */
   public void closeAll() {
     wsContext.context().owner().cancelTimer(pingTimer);
+    deadlines.stop();
     for (ServerWebSocket ws : List.copyOf(open.keySet())) {
       ws.close((short) 1001, "going away");
     }

@@ -1,11 +1,13 @@
 package io.tidegate.transport.ws;
 
 import io.tidegate.auth.Access;
-
+import io.tidegate.auth.AuthPolicy;
+import io.tidegate.auth.Deadlines;
+import io.tidegate.auth.Identity;
+import io.tidegate.auth.SubjectLimits;
 import io.tidegate.stream.StreamClient;
 import io.tidegate.stream.StreamContext;
 import io.tidegate.stream.Subscription;
-
 import io.netty.buffer.Unpooled;
 import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
@@ -25,11 +27,11 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * One WebSocket client: its protocol ({@code subscribe}, {@code unsubscribe}, {@code publish}, {@code ping},
- * {@code commit}) over the delivery {@link StreamClient} provides, and its keep-alive. Lives on the socket's
- * event loop.
+ * One WebSocket client: its protocol ({@code auth}, {@code subscribe}, {@code unsubscribe}, {@code publish},
+ * {@code ping}, {@code commit}) over the delivery {@link StreamClient} provides, its keep-alive, and its identity
+ * ({@link WsAuth}). Lives on the socket's event loop.
  */
-final class WsSession extends StreamClient {
+final class WsSession extends StreamClient implements WsAuth.Socket {
   private static final io.vertx.core.buffer.Buffer PING = io.vertx.core.buffer.Buffer.buffer("tidegate");
   private final ServerWebSocket ws;
   private final WsPublisher publisher;
@@ -39,15 +41,17 @@ final class WsSession extends StreamClient {
   private long takenAtLastPing;
 
   private final GroupMemberships groups;
-  private final Access access;
+  private final WsAuth auth;
 
-  WsSession(ServerWebSocket ws, StreamContext context, WsPublisher publisher, Access access, Runnable onClose) {
+  /** @param identity established at the handshake, or null when the socket must send an {@code auth} frame */
+  WsSession(ServerWebSocket ws, StreamContext context, WsPublisher publisher, AuthPolicy policy, Deadlines deadlines,
+      Identity identity, SubjectLimits.Slot slot, Runnable onClose) {
     super(context, onClose);
-    this.access = access;
     this.ws = ws;
     this.publisher = publisher;
     this.groups = new GroupMemberships(context.context(), context.groupMembers(), context.groupCommits(),
         context.clients()::groupConsumer, context.topics()::batch, POSITION_TIMEOUT_MS, new GroupClient());
+    this.auth = new WsAuth(policy, deadlines, identity, slot, ws, this);
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, ApiError.badRequest("frames are JSON text, one object per frame")));
     ws.pongHandler(b -> answered = true);
@@ -103,15 +107,20 @@ final class WsSession extends StreamClient {
     try {
       Object type = msg.getValue("type");
       if (!(type instanceof String t)) {
-        throw ApiError.badRequest("'type' must be one of subscribe, unsubscribe, publish, ping");
+        throw ApiError.badRequest("'type' must be one of auth, subscribe, unsubscribe, publish, commit, ping");
+      }
+      if (!t.equals("auth") && !t.equals("ping")) {
+        auth.access(); // 401 until the socket has authenticated
       }
       switch (t) {
+        case "auth" -> auth.auth(id, msg);
         case "subscribe" -> subscribe(id, msg);
         case "unsubscribe" -> unsubscribe(id, msg);
-        case "publish" -> publisher.publish(id, msg, text, access, this::send, this::error);
+        case "publish" -> publisher.publish(id, msg, text, auth.access(), this::send, this::error);
         case "ping" -> send(new JsonObject().put("type", "pong").put("id", id));
         case "commit" -> groups.commit(id, msg);
-        default -> throw ApiError.badRequest("unknown type '" + t + "' (subscribe, unsubscribe, publish, commit, ping)");
+        default -> throw ApiError.badRequest("unknown type '" + t + "' (auth, subscribe, unsubscribe, publish, commit, "
+            + "ping)");
       }
     } catch (RuntimeException e) {
       error(id, ErrorMapper.toApiError(e));
@@ -125,6 +134,7 @@ final class WsSession extends StreamClient {
         throw ApiError.conflict("already subscribed to '" + topic + "'; unsubscribe first");
       }
     }
+    Access access = auth.access();
     topics.forEach(access::subscribe);
     if (msg.containsKey("group")) {
       if (msg.getValue("group") instanceof String group) {
@@ -196,7 +206,54 @@ final class WsSession extends StreamClient {
 
   @Override
   protected void closing() {
+    auth.close();
     groups.closeAll();
+  }
+
+  // ---- identity: WsAuth ----
+
+  @Override
+  public void refuse(String id, ApiError e) {
+    error(id, e);
+  }
+
+  /** A last error frame with the offsets to resume from (the too-slow close's positions), then close. */
+  @Override
+  public void expel(String id, ApiError e, short code, String reason) {
+    if (!closed) {
+      send(errorFrame(id, e).put("offsets", positions()));
+      ws.close(code, reason);
+      cleanUp();
+    }
+  }
+
+  /**
+   * A replacement token: subscriptions and group memberships it no longer allows end, told in one
+   * {@code unsubscribed} frame (with the auth frame's id, status 403 and the ended topics' offsets).
+   */
+  @Override
+  public void narrow(String id, Access next) {
+    JsonObject at = positions();
+    JsonObject offsets = new JsonObject();
+    List<String> ended = new ArrayList<>();
+    for (String topic : List.copyOf(subs.keySet())) {
+      if (!WsAuth.allows(() -> next.subscribe(topic))) {
+        ended.add(topic);
+        offsets.put(topic, at.getJsonObject(topic));
+        drop(topic);
+      }
+    }
+    groups.memberships().forEach((group, topics) -> {
+      boolean readable = topics.stream().allMatch(t -> WsAuth.allows(() -> next.subscribe(t)));
+      if (!readable || !WsAuth.allows(() -> next.join(group))) {
+        groups.leave(topics);
+        ended.addAll(topics);
+      }
+    });
+    if (!ended.isEmpty()) {
+      send(new JsonObject().put("type", "unsubscribed").put("id", id).put("topics", new JsonArray(ended))
+          .put("status", 403).put("detail", "the new token does not allow these subscriptions").put("offsets", offsets));
+    }
   }
 
   // ---- the transport ----
@@ -221,7 +278,8 @@ final class WsSession extends StreamClient {
     send(message);
   }
 
-  private void send(JsonObject frame) {
+  @Override
+  public void send(JsonObject frame) {
     if (!closed) {
       out(Unpooled.wrappedBuffer(frame.toBuffer().getBytes()));
     }
