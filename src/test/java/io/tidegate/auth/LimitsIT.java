@@ -186,6 +186,28 @@ class LimitsIT {
     }
   }
 
+  @Test
+  void aWebSocketThatAuthenticatesByFrameOverTheLimitGetsA429FrameAndClose1013() {
+    try (WsClient a = WsClient.connect(vertx, gw, token("ivan")); WsClient b = WsClient.connect(vertx, gw, token("ivan"));
+        WsClient late = WsClient.connect(vertx, gw)) { // no token at the handshake: it authenticates by frame
+      late.send(new JsonObject().put("type", "auth").put("id", "a1").put("token", token("ivan")));
+      JsonObject error = late.awaitType("error", "a1");
+      assertEquals(429, error.getInteger("status"), error.encode());
+      assertEquals((short) 1013, late.awaitClose(), "over limits.maxConnectionsPerSubject: closed as overloaded");
+      a.send(new JsonObject().put("type", "ping").put("id", "p"));
+      a.awaitType("pong", "p");
+    }
+    // a socket that authenticates by frame holds a slot like one that came with its token
+    Awaits.until("ivan's slots are free again", Duration.ofSeconds(30), () -> gw.gauge("tidegate.limits.subjects") == 0);
+    try (WsClient byFrame = WsClient.connect(vertx, gw)) {
+      byFrame.send(new JsonObject().put("type", "auth").put("id", "a2").put("token", token("ivan")));
+      byFrame.awaitType("authenticated", "a2");
+      try (WsClient second = WsClient.connect(vertx, gw, token("ivan"))) {
+        assertEquals(429, wsRefused("ivan").getStatus(), "the frame-authenticated socket and one more fill the limit");
+      }
+    }
+  }
+
   // ---- publish rates ----
 
   @Test
