@@ -95,6 +95,10 @@ class BrowserClientTokenIT {
    * latest records; what arrives is in {@code h.got} as [partition, offset, n].
    */
   private void client(List<String> tokens, boolean asFunction) {
+    client(tokens, asFunction, proxy.url());
+  }
+
+  private void client(List<String> tokens, boolean asFunction, String wsUrl) {
     String result = browser.js("return (async () => {"
         + "const { TidegateClient } = await import('/tidegate.js');"
         + "const h = window.h = { got: [], calls: 0, errors: [], authenticated: 0, tokens: arguments[0] };"
@@ -108,7 +112,7 @@ class BrowserClientTokenIT {
         + "  h.sub = await h.client.subscribe(arguments[4], r => h.got.push([r.partition, r.offset, r.value.n]), { from: 'latest' });"
         + "  return 'subscribed';"
         + "} catch (e) { return 'failed: ' + e.message; }"
-        + "})()", tokens, proxy.url(), gw.url(""), asFunction, topic);
+        + "})()", tokens, wsUrl, gw.url(""), asFunction, topic);
     assertEquals("subscribed", result, "the client subscribes with its token (HTTP look-ups carry it as a Bearer)");
   }
 
@@ -235,5 +239,19 @@ class BrowserClientTokenIT {
     assertEquals("open", browser.js("return window.h.client.state;"));
     assertEquals(0L, number("window.h.client.reconnects"), "a 403 is not a reason to reconnect");
     assertEquals(List.of(proxy.handshakeTokens().get(0)), proxy.handshakeTokens());
+  }
+
+  @Test
+  void theGatewayItselfAnswersTheClientsAuthFrameAndTheTokenIsReplacedInPlace() {
+    String shortLived = token("alice", 8); // asked again at half its life: about 4 s in
+    String fresh = token("alice", 300);
+    client(List.of(shortLived, fresh), true, gw.url("/ws").replaceFirst("^http", "ws")); // no proxy in between
+    produce(0, 20);
+    browser.waitUntil("the gateway answered the auth frame with authenticated", Duration.ofSeconds(30),
+        () -> number("window.h.authenticated") == 1);
+    produce(20, 40);
+    assertEveryRecordOnce(40);
+    assertEquals(0L, number("window.h.client.reconnects"), "no reconnect: the gateway took the new token in place");
+    assertEquals(2L, number("window.h.calls"), "the function was asked for the first token and the replacement");
   }
 }
