@@ -241,6 +241,35 @@ class TokenLifetimeIT {
   }
 
   @Test
+  void aReplacementThatForcesAnotherRowFilterEndsTheSubscriptionsItRefilters() {
+    String inbox = topic("lifetime.inbox", 1);
+    String news = topic("lifetime.news", 1);
+    java.util.function.Function<String, String> withFilter = key -> Jwts.hs256(SECRET, claims("alice", 300)
+        .put("tidegate", new JsonObject().put("subscribe", new JsonArray().add(inbox).add(news))
+            .put("filters", new JsonObject().put(inbox, new JsonObject().put("key", key)))));
+    try (WsClient ws = WsClient.connect(vertx, gw, withFilter.apply("k1"))) {
+      ws.send(subscribe("s1", "earliest", inbox)).send(subscribe("s2", "earliest", news));
+      ws.awaitType("subscribed", "s1");
+      ws.awaitType("subscribed", "s2");
+      ws.send(auth("r1", withFilter.apply("k2"))); // same subject, but another forced filter on the inbox
+      JsonObject ended = ws.awaitType("unsubscribed", "r1");
+      assertEquals(new JsonArray().add(inbox), ended.getJsonArray("topics"), "the news subscription is unchanged");
+      ws.awaitType("authenticated", "r1");
+      produce(inbox, 0, 14); // keys k0..k6: two records keyed k1, two keyed k2
+      produce(news, 0, 1);
+      ws.awaitRecords(1);
+      Awaits.stays("no inbox record under the old filter", Duration.ofMillis(500),
+          () -> ws.records().stream().noneMatch(r -> r.getString("topic").equals(inbox)));
+      ws.send(subscribe("s3", "earliest", inbox)); // subscribing again applies the new token's filter
+      ws.awaitType("subscribed", "s3");
+      Awaits.until("the inbox records keyed k2", Duration.ofSeconds(30),
+          () -> ws.records().stream().filter(r -> r.getString("topic").equals(inbox)).count() == 2);
+      assertTrue(ws.records().stream().filter(r -> r.getString("topic").equals(inbox))
+          .allMatch(r -> "k2".equals(r.getString("key"))));
+    }
+  }
+
+  @Test
   void aReplacementWithoutTheGroupPermissionLeavesTheGroup() {
     String topic = topic("lifetime.group", 1);
     String group = "team-" + topic;

@@ -5,6 +5,7 @@ import io.tidegate.auth.AuthPolicy;
 import io.tidegate.auth.Deadlines;
 import io.tidegate.auth.Identity;
 import io.tidegate.auth.SubjectLimits;
+import io.tidegate.codec.RecordFilter;
 import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
 import io.vertx.core.AsyncResult;
@@ -31,7 +32,7 @@ final class WsAuth {
     void expel(String id, ApiError e, short code, String reason);
 
     /** The identity changed: subscriptions and group memberships the new one may not have end. */
-    void narrow(String id, Access next);
+    void narrow(String id, Access before, Access next);
   }
 
   private final AuthPolicy policy;
@@ -117,7 +118,7 @@ final class WsAuth {
       return;
     }
     if (access != null) {
-      socket.narrow(id, policy.access(next));
+      socket.narrow(id, access, policy.access(next));
     } else {
       try { // the first identity of a socket that authenticated by frame: counted now, 1013 when over the limit
         slot = policy.access(next).openConnection();
@@ -146,6 +147,11 @@ final class WsAuth {
     } catch (ApiError e) {
       return false;
     }
+  }
+
+  /** Whether {@code next} forces another row-level filter on {@code topic} than {@code before} did. */
+  static boolean refilters(Access before, Access next, String topic) {
+    return !before.filterFor(topic, RecordFilter.ALL).equals(next.filterFor(topic, RecordFilter.ALL));
   }
 
   /** The socket closed. */

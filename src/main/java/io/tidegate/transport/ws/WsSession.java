@@ -228,23 +228,24 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
   }
 
   /**
-   * A replacement token: subscriptions and group memberships it no longer allows end, told in one
-   * {@code unsubscribed} frame (with the auth frame's id, status 403 and the ended topics' offsets).
+   * A replacement token: subscriptions and group memberships it no longer allows, or allows only through another
+   * row-level filter, end, told in one {@code unsubscribed} frame (the auth frame's id, 403, the ended offsets).
    */
   @Override
-  public void narrow(String id, Access next) {
+  public void narrow(String id, Access before, Access next) {
     JsonObject at = positions();
     JsonObject offsets = new JsonObject();
     List<String> ended = new ArrayList<>();
     for (String topic : List.copyOf(subs.keySet())) {
-      if (!WsAuth.allows(() -> next.subscribe(topic))) {
+      if (!WsAuth.allows(() -> next.subscribe(topic)) || WsAuth.refilters(before, next, topic)) {
         ended.add(topic);
         offsets.put(topic, at.getJsonObject(topic));
         drop(topic);
       }
     }
     groups.memberships().forEach((group, topics) -> {
-      boolean readable = topics.stream().allMatch(t -> WsAuth.allows(() -> next.subscribe(t)));
+      boolean readable = topics.stream()
+          .allMatch(t -> WsAuth.allows(() -> next.subscribe(t)) && !WsAuth.refilters(before, next, t));
       if (!readable || !WsAuth.allows(() -> next.join(group))) {
         groups.leave(topics);
         ended.addAll(topics);
