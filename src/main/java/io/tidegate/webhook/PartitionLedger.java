@@ -15,9 +15,13 @@ import java.util.TreeSet;
  */
 final class PartitionLedger {
   private final TreeSet<Long> pending = new TreeSet<>();
+  /** Finished records above the lowest unfinished one: not committable yet, so sent again after a hand-over. */
+  private final TreeSet<Long> ahead = new TreeSet<>();
   private final Map<ByteBuffer, ArrayDeque<Job>> byKey = new HashMap<>();
   private long next = -1;
   private long committed = -1;
+  /** The first offset this member took of the partition (where its commits start from). */
+  private long first = -1;
   private boolean revoked;
 
   /** A record and how many times it was tried. */
@@ -40,6 +44,9 @@ final class PartitionLedger {
   /** Takes a record; true when it may be sent now (no earlier record of its key is unfinished). */
   boolean add(Job job) {
     long offset = job.record.offset();
+    if (first < 0) {
+      first = offset;
+    }
     pending.add(offset);
     next = Math.max(next, offset + 1);
     byte[] key = job.record.key();
@@ -53,12 +60,20 @@ final class PartitionLedger {
 
   /** A record the webhook's filter leaves out: nothing to send, but its offset may be committed past. */
   void skip(long offset) {
+    if (first < 0) {
+      first = offset;
+    }
     next = Math.max(next, offset + 1);
   }
 
   /** Marks the record finished; answers the next record of its key to send, or null. */
   Job done(Job job) {
     pending.remove(job.record.offset());
+    ahead.add(job.record.offset());
+    long low = pending.isEmpty() ? Long.MAX_VALUE : pending.first();
+    while (!ahead.isEmpty() && ahead.first() < low) {
+      ahead.pollFirst();
+    }
     byte[] key = job.record.key();
     if (key == null) {
       return null;
@@ -91,10 +106,25 @@ final class PartitionLedger {
     return pending.size();
   }
 
-  /** The partition went to another member: what is still in flight here is given up. */
-  int revoke() {
+  /** Records finished past the lowest unfinished one (bounded by the delivery, which pauses at its limit). */
+  int ahead() {
+    return ahead.size();
+  }
+
+  /**
+   * How many records the next owner of the partition may send again: every offset from the last one committed
+   * (or the first taken) to the last one taken, finished or not.
+   */
+  long exposed() {
+    long from = committed >= 0 ? committed : first;
+    return from < 0 ? 0 : Math.max(0, next - from);
+  }
+
+  /** The partition went to another member: what is still in flight here is given up (see {@link #exposed}). */
+  long revoke() {
     revoked = true;
-    int n = pending.size();
+    long n = exposed();
+    ahead.clear();
     pending.clear();
     byKey.clear();
     return n;

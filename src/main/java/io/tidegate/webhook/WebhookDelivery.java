@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
 final class WebhookDelivery extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDelivery.class);
   private static final long COMMIT_EVERY_MS = 500;
+  /**
+   * Records finished past a partition's lowest unfinished record (one slow key) that may be held before the
+   * webhook's partitions pause: they cannot be committed yet, so they bound memory and what a hand-over repeats.
+   */
+  static final int MAX_AHEAD = 10_000;
 
   private final WebhookDefinition def;
   private final Callable<Consumer<byte[], byte[]>> create;
@@ -80,13 +85,15 @@ final class WebhookDelivery extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
-    // what is in flight now is not committed: whoever gets these partitions next sends it again
-    meters.abandoned.increment(inFlight);
     vertx.cancelTimer(commitTimer);
     if (consumer == null) {
       return Future.succeededFuture();
     }
-    return commit().recover(e -> Future.succeededFuture()).compose(v -> consumer.close())
+    // what is not committed once this last commit is done (in flight, or finished past what is) is sent again by
+    // the next owner of the partitions: counted as abandoned
+    return commit().recover(e -> Future.succeededFuture())
+        .andThen(v -> ledgers.values().forEach(l -> meters.abandoned.increment(l.exposed())))
+        .compose(v -> consumer.close())
         .timeout(10, TimeUnit.SECONDS);
   }
 
@@ -107,9 +114,8 @@ final class WebhookDelivery extends VerticleBase {
       assigned.remove(tp);
       PartitionLedger ledger = ledgers.remove(tp);
       if (ledger != null) {
-        int given = ledger.revoke();
-        inFlight -= given;
-        meters.abandoned.increment(given);
+        inFlight -= ledger.unfinished();
+        meters.abandoned.increment(ledger.revoke());
       }
     }
     resumeIfRoom();
@@ -130,7 +136,7 @@ final class WebhookDelivery extends VerticleBase {
     if (ledger.add(job)) {
       attempt(job);
     }
-    if (inFlight >= maxInFlight && !paused) {
+    if ((inFlight >= maxInFlight || ahead() >= MAX_AHEAD) && !paused) {
       paused = true;
       consumer.pause(new HashSet<>(assigned));
     }
@@ -201,10 +207,18 @@ final class WebhookDelivery extends VerticleBase {
   }
 
   private void resumeIfRoom() {
-    if (paused && !stopped && inFlight < maxInFlight) {
+    if (paused && !stopped && inFlight < maxInFlight && ahead() < MAX_AHEAD) {
       paused = false;
       consumer.resume(new HashSet<>(assigned));
     }
+  }
+
+  private int ahead() {
+    int n = 0;
+    for (PartitionLedger ledger : ledgers.values()) {
+      n += ledger.ahead();
+    }
+    return n;
   }
 
   private Future<Void> commit() {

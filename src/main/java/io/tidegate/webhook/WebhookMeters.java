@@ -25,7 +25,7 @@ final class WebhookMeters {
     deadLettered = Counter.builder("tidegate.webhook.dead.lettered").tag("webhook", name)
         .description("Records sent to the dead-letter topic after maxAttempts").register(registry);
     abandoned = Counter.builder("tidegate.webhook.abandoned").tag("webhook", name)
-        .description("Records in flight when their partition moved to another gateway (they may arrive twice)")
+        .description("Records not committed when their partition moved to another gateway (in flight, or delivered past one that was): they may arrive twice")
         .register(registry);
     latency = Timer.builder("tidegate.webhook.latency").tag("webhook", name)
         .description("From the record's timestamp to the receiver's 2xx").publishPercentileHistogram()

@@ -72,6 +72,25 @@ class WebhookPartsTest {
   }
 
   @Test
+  void recordsFinishedPastASlowOneAreHeldAndCountedAsWhatAHandOverRepeats() {
+    PartitionLedger.Job slow = job(20, "slow");
+    ledger.add(slow);
+    PartitionLedger.Job b = job(21, "b");
+    PartitionLedger.Job c = job(22, "c");
+    ledger.add(b);
+    ledger.add(c);
+    ledger.done(b);
+    ledger.done(c);
+    assertEquals(2, ledger.ahead(), "delivered, but not committable past the slow record");
+    assertEquals(3, ledger.exposed(), "a new owner would send all three again");
+    ledger.done(slow);
+    assertEquals(0, ledger.ahead());
+    assertEquals(23, ledger.toCommit());
+    ledger.committed(23);
+    assertEquals(0, ledger.exposed(), "committed: nothing is sent again");
+  }
+
+  @Test
   void revokingGivesUpWhatIsInFlight() {
     ledger.add(job(0, "a"));
     ledger.add(job(1, "a"));

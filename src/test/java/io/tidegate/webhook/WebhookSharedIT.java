@@ -86,7 +86,7 @@ class WebhookSharedIT {
         double abandoned = second.gateway().registry().find("tidegate.webhook.abandoned").tag("webhook", name)
             .counter() == null ? 0
             : second.gateway().registry().find("tidegate.webhook.abandoned").tag("webhook", name).counter().count();
-        assertTrue(duplicates <= 2L * MAX_IN_FLIGHT, duplicates + " duplicates; at most what one gateway held in flight");
+        // a duplicate is a record the stopped gateway had not committed (in flight, or delivered past one that was)
         assertTrue(duplicates <= abandoned, duplicates + " duplicates, " + abandoned + " counted as abandoned");
 
         // per key, the first arrival of each record keeps offset order within its partition
