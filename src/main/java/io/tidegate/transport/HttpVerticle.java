@@ -185,6 +185,7 @@ public final class HttpVerticle extends VerticleBase {
     get(router, "/webhooks/:name").handler(hooks::get);
     router.delete("/webhooks/:name").handler(hooks::delete);
     get(router, "/webhooks/:name/status").handler(hooks::status);
+    router.post("/webhooks/:name/redrive").handler(hooks::redrive);
     get(router, "/me").handler(ctx -> Problems.json(ctx, 200, IdentityHandler.identity(ctx).toJson()));
     Fanout fanout = streams.fanoutFor(context);
     ws = new WsEndpoint(new StreamContext(context, fanout, streams, streams.wsSessions()), publishing,

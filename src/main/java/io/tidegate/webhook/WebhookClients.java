@@ -43,6 +43,20 @@ final class WebhookClients {
     return p;
   }
 
+  /**
+   * A redrive's reader of a dead-letter topic: partitions assigned (no group membership), offsets committed under
+   * {@code group} by the redrive only, at most {@code maxRecords} a poll.
+   */
+  static Map<String, Object> redriveConsumer(String bootstrap, TidegateConfig.Kafka kafka, String group, int maxRecords) {
+    Map<String, Object> p = common(bootstrap, kafka);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, Math.min(maxRecords, 500)));
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, group);
+    return p;
+  }
+
   /** Definitions and dead letters: acknowledged by every in-sync replica, idempotent. */
   static Map<String, Object> producer(String bootstrap, TidegateConfig.Kafka kafka) {
     Map<String, Object> p = new HashMap<>(kafka.producer());

@@ -1,9 +1,13 @@
 package io.tidegate.webhook;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** One webhook's meters on this gateway, tagged {@code webhook=<name>}. */
 final class WebhookMeters {
@@ -14,6 +18,11 @@ final class WebhookMeters {
   final Counter deadLettered;
   final Counter abandoned;
   final Timer latency;
+  final Counter redriven;
+  /** Records between the group's committed offsets and its topics' ends, cluster-wide, as last refreshed. */
+  final AtomicLong lag = new AtomicLong();
+  /** The last failed attempt on this gateway ({@code at}, {@code status}, {@code error}), or null. */
+  volatile JsonObject lastError;
 
   WebhookMeters(MeterRegistry registry, String name) {
     this.registry = registry;
@@ -30,17 +39,23 @@ final class WebhookMeters {
     latency = Timer.builder("tidegate.webhook.latency").tag("webhook", name)
         .description("From the record's timestamp to the receiver's 2xx").publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+    redriven = Counter.builder("tidegate.webhook.redriven").tag("webhook", name)
+        .description("Dead letters a redrive delivered").register(registry);
+    Gauge.builder("tidegate.webhook.lag", lag, AtomicLong::get).tag("webhook", name).strongReference(true)
+        .description("Records not delivered yet: the topics' end offsets less the webhook group's committed offsets (the same on every gateway)")
+        .register(registry);
   }
 
   /** One failed attempt, by the receiver's status ({@code timeout} or {@code error} when it gave none). */
   void failed(Outcome o) {
     Counter.builder("tidegate.webhook.failed").tag("webhook", name).tag("status", o.statusTag())
         .description("Attempts that did not get a 2xx").register(registry).increment();
+    lastError = new JsonObject().put("at", Instant.now().toString()).put("status", o.status()).put("error", o.error());
   }
 
   /** Takes this webhook's meters out of the registry (it was deleted). */
   void remove() {
-    for (String meter : new String[] {"delivered", "retries", "dead.lettered", "abandoned", "latency", "failed"}) {
+    for (String meter : new String[] {"delivered", "retries", "dead.lettered", "abandoned", "latency", "failed", "redriven", "lag"}) {
       registry.find("tidegate.webhook." + meter).tag("webhook", name).meters().forEach(registry::remove);
     }
   }

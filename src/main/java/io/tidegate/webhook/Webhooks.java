@@ -40,6 +40,8 @@ public final class Webhooks {
   private final Sender sender;
   private final WebhookStatus status;
   private final WebhookSetup setup;
+  private final Redrives redrives;
+  private final WebhookLag lag;
   private final Callable<Consumer<byte[], byte[]>> registryConsumer;
   private final Context context;
   private volatile WebhookRegistry registry;
@@ -56,11 +58,17 @@ public final class Webhooks {
     this.sender = new Sender(vertx, Math.max(8, this.config.maxInFlight()));
     this.setup = new WebhookSetup(topics, lane);
     int maxInFlight = this.config.maxInFlight();
+    DeadLetters deadLetters = new DeadLetters(producer);
     this.deliveries = new Deliveries(vertx,
         def -> () -> new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
             WebhookClients.deliveryConsumer(bootstrap, config.kafka(), def.group(), maxInFlight)),
-        sender, new DeadLetters(producer), meters, maxInFlight, this::disable);
-    this.status = new WebhookStatus(topics, lane, deliveries);
+        sender, deadLetters, meters, maxInFlight, this::disable);
+    this.redrives = new Redrives(vertx,
+        def -> () -> new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(
+            WebhookClients.redriveConsumer(bootstrap, config.kafka(), def.group() + ".redrive", maxInFlight)),
+        sender, deadLetters, deliveries::meters);
+    this.status = new WebhookStatus(topics, lane, deliveries, redrives);
+    this.lag = new WebhookLag(vertx, status, deliveries::meters, () -> registry == null ? List.of() : registry.all());
     this.registryConsumer = () -> new org.apache.kafka.clients.consumer.KafkaConsumer<>(
         WebhookClients.registryConsumer(bootstrap, config.kafka()));
     this.context = vertx.getOrCreateContext();
@@ -86,13 +94,17 @@ public final class Webhooks {
     }
     setup.definitionsTopic(context, config.topic())
         .compose(v -> WebhookRegistry.start(vertx, context, config.topic(), hosts, config.maxWebhooks(), registryConsumer,
-            deliveries::changed))
+            (before, after) -> {
+              deliveries.changed(before, after);
+              redrives.changed(before, after);
+            }))
         .onSuccess(r -> {
           if (stopped) {
             r.close();
             return;
           }
           registry = r;
+          lag.start();
           reading.tryComplete();
         })
         .onFailure(e -> {
@@ -157,6 +169,14 @@ public final class Webhooks {
     return status.of(get(name));
   }
 
+  /**
+   * {@code POST /webhooks/{name}/redrive}: sends the webhook's dead letters through it again, in the background;
+   * answers with how many. 404 for an unknown webhook, 409 while one runs on this gateway or when it is disabled.
+   */
+  public Future<JsonObject> redrive(String name) {
+    return redrives.start(get(name));
+  }
+
   /** A 410 Gone: the definition is kept, marked disabled, and every gateway stops delivering it. */
   private void disable(String name, String why) {
     registry().get(name).ifPresent(def -> write(name, def.disable(why).toStored())
@@ -175,6 +195,7 @@ public final class Webhooks {
 
   public Future<Void> stop() {
     stopped = true;
+    lag.stop();
     Promise<Void> closed = Promise.promise();
     // on the registry's context, where deliveries are started and stopped
     context.runOnContext(v -> deliveries.close().onComplete(closed));

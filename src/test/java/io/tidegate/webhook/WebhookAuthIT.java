@@ -49,7 +49,7 @@ class WebhookAuthIT {
   }
 
   @Test
-  void onlyAdminsMayDefineListReadAndDeleteWebhooks() {
+  void onlyAdminsMayDefineListReadRedriveAndDeleteWebhooks() {
     String name = KafkaTestClients.uniqueTopic("authhook");
     JsonObject def = new JsonObject().put("name", name).put("topics", new JsonArray().add(orders))
         .put("url", "http://127.0.0.1:9/hook");
@@ -63,6 +63,10 @@ class WebhookAuthIT {
     assertProblem(Http.get(gw.url("/webhooks/" + name + "/status"), "Authorization", user()), 403);
     assertProblem(Http.delete(gw.url("/webhooks/" + name), "Authorization", user()), 403);
     assertProblem(Http.delete(gw.url("/webhooks/" + name)), 401);
+    assertProblem(Http.postJson(gw.url("/webhooks/" + name + "/redrive"), new JsonObject(), "Authorization", user()), 403);
+    assertProblem(Http.postJson(gw.url("/webhooks/" + name + "/redrive"), new JsonObject()), 401);
+    assertEquals(202, Http.postJson(gw.url("/webhooks/" + name + "/redrive"), new JsonObject(), "Authorization", admin())
+        .status());
     assertEquals(200, Http.get(gw.url("/webhooks/" + name), "Authorization", admin()).status(), "still there");
     assertEquals(200, Http.get(gw.url("/webhooks/" + name + "/status"), "Authorization", admin()).status());
     assertEquals(204, Http.delete(gw.url("/webhooks/" + name), "Authorization", admin()).status());

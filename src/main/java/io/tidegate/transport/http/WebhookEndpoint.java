@@ -7,7 +7,10 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** The webhook API: {@code POST/GET /webhooks}, {@code GET/DELETE /webhooks/{name}}, {@code GET /webhooks/{name}/status}. */
+/**
+ * The webhook API: {@code POST/GET /webhooks}, {@code GET/DELETE /webhooks/{name}}, {@code GET /webhooks/{name}/status},
+ * {@code POST /webhooks/{name}/redrive}.
+ */
 public final class WebhookEndpoint {
   private final Webhooks webhooks;
 
@@ -50,6 +53,12 @@ public final class WebhookEndpoint {
   public void status(RoutingContext ctx) {
     webhooks.status(ctx.pathParam("name"))
         .onSuccess(s -> Problems.json(ctx, 200, s))
+        .onFailure(e -> Problems.send(ctx, e));
+  }
+
+  public void redrive(RoutingContext ctx) {
+    webhooks.redrive(ctx.pathParam("name"))
+        .onSuccess(r -> Problems.json(ctx, 202, r))
         .onFailure(e -> Problems.send(ctx, e));
   }
 }
