@@ -6,6 +6,7 @@ import { TailView } from './tail.js';
 import { PublishView } from './publish.js';
 import { ThroughputView } from './throughput.js';
 import { SignIn, Permissions } from './signin.js';
+import { WebhooksView } from './webhooks.js';
 
 const signIn = new SignIn();
 const me = await signIn.start(); // GET /me; in jwt mode without a token it waits for the sign-in form
@@ -44,6 +45,7 @@ const tail = new TailView(client);
 const topics = new TopicsView({ onTail: name => tail.tailTopic(name) });
 const publish = new PublishView(client);
 const throughput = new ThroughputView();
+const webhooks = new WebhooksView();
 
 /** Shows only what the signed-in identity may do: publish, topic admin and groups, tailing. */
 function allow(body) {
@@ -52,6 +54,8 @@ function allow(body) {
   document.getElementById('publish').hidden = !canPublish;
   document.getElementById('nav-publish').hidden = !canPublish;
   document.getElementById('groups-panel').hidden = !may.admin;
+  document.getElementById('webhooks').hidden = !may.admin;
+  document.getElementById('nav-webhooks').hidden = !may.admin;
   const maySubscribe = t => may.maySubscribe(t);
   topics.allow(maySubscribe, may.admin);
   tail.maySubscribe = maySubscribe;
@@ -64,7 +68,8 @@ document.addEventListener('tidegate:unauthorized', () => signIn.ask('Your token 
 client.connect();
 topics.start();
 throughput.start();
+webhooks.start();
 
 // for other scripts on the page, and for the browser tests
-window.tidegate = { client, tail, topics, publish, throughput, signIn };
+window.tidegate = { client, tail, topics, publish, throughput, webhooks, signIn };
 document.documentElement.dataset.ready = 'true';
