@@ -24,7 +24,16 @@ final class WebhookClasses {
       "io.vertx.ext.web.client.impl.HttpRequestImpl",
       "io.vertx.ext.web.client.impl.HttpResponseImpl",
       "io.vertx.ext.web.client.impl.HttpContext",
-      "io.vertx.ext.web.codec.impl.StreamingBodyCodec");
+      "io.vertx.ext.web.codec.impl.StreamingBodyCodec",
+      // a redrive's: the first one runs on an event loop
+      "io.tidegate.webhook.Redrive",
+      "io.tidegate.webhook.DeadLetter",
+      "io.tidegate.webhook.DeadLetter$Source",
+      "io.tidegate.webhook.WebhookLag",
+      "io.vertx.kafka.client.common.impl.PartitionInfoImpl",
+      "io.vertx.kafka.client.consumer.impl.KafkaConsumerImpl",
+      "org.apache.kafka.common.header.internals.RecordHeaders",
+      "org.apache.kafka.common.record.TimestampType");
 
   private WebhookClasses() {}
 
@@ -57,5 +66,9 @@ final class WebhookClasses {
     new Outcome(500, 0, "warm-up").statusTag();
     new CappedBody(8).write(io.vertx.core.buffer.Buffer.buffer("warm-up"));
     KafkaProducerRecord.create("t", new byte[0], new byte[0]).addHeader("h", "v");
+    RecordEncoder.encode(new ConsumerRecord<>("t", 0, 0, 0L, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+        -1, -1, r.key(), r.value(), new org.apache.kafka.common.header.internals.RecordHeaders(),
+        java.util.Optional.empty()), null);
+    new RedriveRun().toJson();
   }
 }
