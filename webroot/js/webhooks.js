@@ -29,8 +29,9 @@ export class WebhooksView {
       return;
     }
     const shown = defs.slice(0, SHOWN);
-    const statuses = await Promise.all(shown.map(d =>
-      api('GET', `/webhooks/${encodeURIComponent(d.name)}/status`).catch(e => ({ unreadable: e.message }))));
+    // a few at a time: each status is two admin look-ups on the gateway, whose admin lane is bounded
+    const statuses = await inBatches(shown, 4, d =>
+      api('GET', `/webhooks/${encodeURIComponent(d.name)}/status`).catch(e => ({ unreadable: e.message })));
     this.note.className = 'muted';
     this.note.hidden = defs.length > 0 && defs.length <= SHOWN;
     setText(this.note, defs.length === 0 ? 'No webhooks.' : defs.length > SHOWN ? `The first ${SHOWN} of ${defs.length} webhooks.` : '');
@@ -117,4 +118,13 @@ export class WebhooksView {
     }
     this.refresh();
   }
+}
+
+/** fn over items, at most n at a time; the results in the items' order. */
+async function inBatches(items, n, fn) {
+  const out = [];
+  for (let i = 0; i < items.length; i += n) {
+    out.push(...await Promise.all(items.slice(i, i + n).map(fn)));
+  }
+  return out;
 }

@@ -15,6 +15,7 @@ final class RedriveRun {
   private volatile Instant finished;
   private volatile State state = State.STARTING;
   private volatile String error;
+  private final java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
 
   boolean active() {
     return state == State.STARTING || state == State.RUNNING;
@@ -40,6 +41,12 @@ final class RedriveRun {
     error = why;
     finished = Instant.now();
     state = why == null ? State.DONE : State.FAILED;
+    ended.complete(null);
+  }
+
+  /** Runs {@code then} once this redrive has ended (at once when it has). */
+  void whenEnded(Runnable then) {
+    ended.thenRun(then);
   }
 
   JsonObject toJson() {

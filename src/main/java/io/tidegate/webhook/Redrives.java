@@ -47,6 +47,8 @@ final class Redrives {
         .andThen(ar -> {
           if (ar.succeeded()) {
             deployments.put(def.name(), ar.result());
+            // forgotten once it ended by itself (a Redrive undeploys itself when done)
+            run.whenEnded(() -> deployments.remove(def.name(), ar.result()));
           } else {
             run.finished("could not start: " + ar.cause().getMessage());
           }
@@ -58,6 +60,16 @@ final class Redrives {
   JsonObject status(String name) {
     RedriveRun run = runs.get(name);
     return run == null ? null : run.toJson();
+  }
+
+  /** Stops the redrives running here (the gateway stops): each resumes, on any gateway, with the next redrive. */
+  Future<Void> close() {
+    java.util.List<Future<Void>> stops = new java.util.ArrayList<>();
+    for (String id : java.util.List.copyOf(deployments.values())) {
+      stops.add(vertx.undeploy(id).recover(e -> Future.succeededFuture()));
+    }
+    deployments.clear();
+    return Future.join(stops).mapEmpty();
   }
 
   /** The webhook was deleted or changed: its redrive stops, and is forgotten when deleted. */

@@ -198,7 +198,7 @@ public final class Webhooks {
     lag.stop();
     Promise<Void> closed = Promise.promise();
     // on the registry's context, where deliveries are started and stopped
-    context.runOnContext(v -> deliveries.close().onComplete(closed));
+    context.runOnContext(v -> Future.join(deliveries.close(), redrives.close()).<Void>mapEmpty().onComplete(closed));
     return closed.future().eventually(() -> registry == null ? Future.succeededFuture() : registry.close()).eventually(() -> {
       sender.close();
       return producer.close(2000);
