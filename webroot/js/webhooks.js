@@ -95,7 +95,7 @@ export class WebhooksView {
       setText(n.result, `Redriving: ${fmt.format(r.redriven)} delivered, ${fmt.format(r.failed)} failed again, ${fmt.format(r.pending)} to go.`);
     } else if (r.state === 'done') {
       n.result.className = r.failed > 0 ? 'msg bad wh-result' : 'msg ok wh-result';
-      setText(n.result, `Redrive done: ${fmt.format(r.redriven)} delivered, ${fmt.format(r.failed)} failed again (back in the dead-letter topic).`);
+      setText(n.result, `Redrive done: ${fmt.format(r.redriven)} delivered, ${fmt.format(r.failed)} failed again${r.failed > 0 ? ' (back in the dead-letter topic)' : ''}.`);
     } else {
       n.result.className = 'msg bad wh-result';
       setText(n.result, `Redrive stopped: ${r.error ?? 'unknown reason'} (${fmt.format(r.redriven)} delivered).`);

@@ -100,6 +100,7 @@ class DashboardWebhooksIT {
       assertTrue(text(card + " .wh-error").contains("HTTP 500"), text(card + " .wh-error"));
       assertEquals("0", text(card + " .wh-delivered"));
       assertEquals("0", text(card + " .wh-lag"), "dead-lettered records are not lag");
+      browser.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", card);
       browser.screenshot(SHOTS, "DashboardWebhooksIT-dead-letters-1280x800");
 
       answer.set(204);
@@ -110,8 +111,10 @@ class DashboardWebhooksIT {
       browser.waitUntil("the panel shows the redrive done", Duration.ofSeconds(60),
           () -> text(card + " .wh-result").startsWith("Redrive done: 3 delivered, 0 failed again")
               && "0".equals(text(card + " .wh-waiting")) && "3".equals(text(card + " .wh-delivered")));
+      browser.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", card);
       browser.screenshot(SHOTS, "DashboardWebhooksIT-redriven-1280x800");
       browser.viewport(Browser.PHONE_WIDTH, Browser.PHONE_HEIGHT);
+      browser.js("document.querySelector(arguments[0]).scrollIntoView({block: 'center'});", card);
       browser.screenshot(SHOTS, "DashboardWebhooksIT-redriven-390x844");
       long width = ((Number) browser.js("return document.documentElement.scrollWidth")).longValue();
       assertTrue(width <= Browser.PHONE_WIDTH, "the page fits a 390 px phone without sideways scrolling (is " + width + " px)");
