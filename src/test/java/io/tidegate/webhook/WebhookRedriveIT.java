@@ -194,6 +194,8 @@ class WebhookRedriveIT {
       assertEquals(Set.of(topic + "-0-0", topic + "-0-1"),
           rx.accepted().stream().map(c -> c.header("webhook-id")).collect(Collectors.toSet()));
       assertEquals(2, rx.accepted().size());
+      String metrics = Http.get(gw.url("/metrics")).body();
+      assertTrue(metrics.contains("tidegate_webhook_redriven_total{webhook=\"" + name + "\"} 2.0"), "redriven on /metrics");
     }
   }
 
@@ -238,6 +240,8 @@ class WebhookRedriveIT {
       }
       Awaits.until("the lag gauge shows the five records", () -> lag(name) == 5);
       assertEquals(5L, status(name).getLong("lag"));
+      String metrics = Http.get(gw.url("/metrics")).body();
+      assertTrue(metrics.contains("tidegate_webhook_lag{webhook=\"" + name + "\"} 5.0"), "the gauge on /metrics");
       answer.set(200);
       Awaits.until("the five delivered", () -> rx.accepted().size() == 5);
       Awaits.until("the lag gauge falls to 0", () -> lag(name) == 0);
