@@ -230,6 +230,18 @@ class WebhookRedriveIT {
   }
 
   @Test
+  void redriveOfADisabledWebhookIs409() {
+    String topic = topic(1);
+    try (Receiver rx = new Receiver(c -> Receiver.Answer.of(410))) {
+      String name = define(topic, rx, 3);
+      publish(topic, new JsonObject().put("key", "g").put("value", 1));
+      Awaits.until("the webhook is disabled by the 410", () -> "disabled".equals(status(name).getString("state")));
+      assertProblem(Http.postJson(gw.url("/webhooks/" + name + "/redrive"), new JsonObject()), 409);
+      assertEquals("idle", redriveStatus(name).getString("state"));
+    }
+  }
+
+  @Test
   void lagGaugeRisesWhileTheReceiverIsDownAndFallsToZeroAfter() {
     String topic = topic(2);
     AtomicInteger answer = new AtomicInteger(503);
