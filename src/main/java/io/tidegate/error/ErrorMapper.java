@@ -12,6 +12,10 @@ import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.LeaderNotAvailableException;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -28,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErrorMapper {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+  /** How long a client waits after a 503 from Kafka's side: about one leader election on a busy cluster. */
+  static final int KAFKA_RETRY_AFTER_SECONDS = 5;
 
   private ErrorMapper() {}
 
@@ -45,6 +51,40 @@ public final class ErrorMapper {
       LOG.debug("{} answered {}: {}", t.getClass().getName(), mapped.status(), t.getMessage());
     }
     return mapped;
+  }
+
+  /**
+   * As {@link #toApiError(Throwable)}, for a failure about one partition ({@code partition} < 0: not known): a
+   * partition without a leader, with too few in-sync replicas, or that did not acknowledge in time is named, so a
+   * client reads what happened instead of Kafka's internal wording.
+   */
+  public static ApiError toApiError(Throwable failure, String topic, int partition) {
+    Throwable t = unwrap(failure);
+    if (topic == null || partition < 0 || !(t instanceof RetriableException)) {
+      return toApiError(failure);
+    }
+    String p = "partition " + topic + "-" + partition;
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} on {}: {}", t.getClass().getName(), p, t.getMessage());
+    }
+    if (leaderless(t)) {
+      return ApiError.unavailable("no leader for " + p + " right now (Kafka is electing one); retry after "
+          + KAFKA_RETRY_AFTER_SECONDS + " s", KAFKA_RETRY_AFTER_SECONDS);
+    }
+    if (tooFewInSync(t)) {
+      return ApiError.unavailable("too few replicas of " + p + " are in sync to acknowledge safely right now; retry "
+          + "after " + KAFKA_RETRY_AFTER_SECONDS + " s", KAFKA_RETRY_AFTER_SECONDS);
+    }
+    return ApiError.timeout(p + " did not acknowledge in time (its leader may be changing); retry after "
+        + KAFKA_RETRY_AFTER_SECONDS + " s", KAFKA_RETRY_AFTER_SECONDS);
+  }
+
+  private static boolean leaderless(Throwable t) {
+    return t instanceof NotLeaderOrFollowerException || t instanceof LeaderNotAvailableException;
+  }
+
+  private static boolean tooFewInSync(Throwable t) {
+    return t instanceof NotEnoughReplicasException || t instanceof NotEnoughReplicasAfterAppendException;
   }
 
   private static ApiError known(Throwable t) {
@@ -85,8 +125,18 @@ public final class ErrorMapper {
     if (t instanceof BufferExhaustedException) {
       return ApiError.overloaded("the gateway's producer buffer is full; retry shortly");
     }
+    if (leaderless(t)) {
+      return ApiError.unavailable("a partition has no leader right now (Kafka is electing one); retry after "
+          + KAFKA_RETRY_AFTER_SECONDS + " s", KAFKA_RETRY_AFTER_SECONDS);
+    }
+    if (tooFewInSync(t)) {
+      return ApiError.unavailable("too few replicas of a partition are in sync to acknowledge safely right now; "
+          + "retry after " + KAFKA_RETRY_AFTER_SECONDS + " s", KAFKA_RETRY_AFTER_SECONDS);
+    }
     if (t instanceof TimeoutException || t instanceof RetriableException) {
-      return ApiError.timeout("Kafka did not answer in time", 5);
+      // an admin call's timeout reads "Timed out waiting for a node assignment. Call: listOffsets": not for clients
+      return ApiError.timeout("Kafka did not answer in time; retry after " + KAFKA_RETRY_AFTER_SECONDS + " s",
+          KAFKA_RETRY_AFTER_SECONDS);
     }
     return null;
   }

@@ -14,8 +14,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * wording (which names internal calls, as in "Call: listOffsets", and brokers).
  */
 final class AdminErrors {
-  static final String RETRY = "Kafka did not answer in time; retry shortly";
   private static final int RETRY_AFTER_SECONDS = 5;
+  static final String RETRY = "Kafka did not answer in time; retry after " + RETRY_AFTER_SECONDS + " s";
 
   private AdminErrors() {}
 

@@ -84,8 +84,36 @@ final class TopicLookups {
 
   private Future<Map<String, TopicInfo>> fromCache(Context ctx, Set<String> names) {
     CompletableFuture<Map<String, TopicInfo>> f = cache.getAll(names, (missing, executor) ->
-        load(ctx, List.copyOf(missing)).toCompletionStage().toCompletableFuture());
-    return Future.fromCompletionStage(f, ctx);
+        load(ctx, List.copyOf(missing)).recover(e -> Future.failedFuture(new LoadFailed(e)))
+            .toCompletionStage().toCompletableFuture());
+    return Future.fromCompletionStage(f, ctx).recover(e -> Future.failedFuture(LoadFailed.cause(e)));
+  }
+
+  /**
+   * A failed look-up as the cache sees it. Caffeine logs every other failure of a load with its stack trace
+   * (Kafka's "Timed out waiting for a node assignment. Call: listOffsets" for each look-up while a partition has
+   * no leader), but not a cancellation; the caller gets the failure itself back ({@link #cause}).
+   */
+  private static final class LoadFailed extends java.util.concurrent.CancellationException {
+    private final Throwable failure;
+
+    LoadFailed(Throwable failure) {
+      this.failure = failure;
+    }
+
+    static Throwable cause(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof LoadFailed l) {
+          return l.failure;
+        }
+      }
+      return e;
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // a carrier, never thrown to a log
+    }
   }
 
   void invalidate(String topic) {

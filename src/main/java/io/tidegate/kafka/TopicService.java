@@ -30,6 +30,15 @@ public final class TopicService {
   /** After a create, a broker that has not caught up yet may still call the topic unknown: ask again, briefly. */
   private static final int CREATED_RETRIES = 10;
   private static final long CREATED_BACKOFF_MS = 100;
+  /**
+   * Topics this gateway created in the last {@value #RECENT_SECONDS} s (at most 1,000, the oldest forgotten
+   * first): a describe of one is asked again while it says "unknown", as the create's own describe is, since the
+   * next request may reach another broker that has not caught up either. Other names get their 404 at once.
+   */
+  private static final int RECENT_SECONDS = 10;
+  private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> recentlyCreated =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(1_000)
+          .expireAfterWrite(java.time.Duration.ofSeconds(RECENT_SECONDS)).build();
 
   private final Vertx vertx;
   private final AdminLane clients;
@@ -110,7 +119,9 @@ public final class TopicService {
 
   /** Partitions with leader, replicas, in-sync replicas, and begin and end offsets; 404 for an unknown topic. */
   public Future<TopicDetails> describe(String topic) {
-    return clients.run(() -> details(topic)).recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)));
+    Supplier<Future<TopicDetails>> ask = () -> clients.run(() -> details(topic));
+    return (recentlyCreated.getIfPresent(topic) != null ? untilKnown(ask) : ask.get())
+        .recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)));
   }
 
   private Future<TopicDetails> details(String topic) {
@@ -164,10 +175,12 @@ public final class TopicService {
           forClients.invalidate(topic);
           forPublishing.invalidate(topic);
         })
+        .onSuccess(x -> recentlyCreated.put(topic, Boolean.TRUE))
         .recover(e -> Future.failedFuture(AdminErrors.forClient(e, topic)));
   }
 
   public Future<Void> delete(String topic) {
+    recentlyCreated.invalidate(topic);
     forClients.invalidate(topic);
     forPublishing.invalidate(topic);
     return clients.run(() -> clients.admin().deleteTopics(List.of(topic)))

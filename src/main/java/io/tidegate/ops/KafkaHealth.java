@@ -16,6 +16,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaHealth {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaHealth.class);
+  /**
+   * Kafka counts as gone after two probes in a row go unanswered. The admin client asks one broker per probe;
+   * while a broker of a cluster restarts, the one asked may be that broker and miss the timeout although the
+   * cluster serves (BrokerFailoverIT saw readiness flap so), and the next probe asks another.
+   */
+  private static final int FAILURES_FOR_DOWN = 2;
 
   private final Vertx vertx;
   private final Admin admin;
@@ -25,6 +31,8 @@ public final class KafkaHealth {
   private volatile String lastError = "not probed yet";
   private volatile String detail = "";
   private volatile int brokers;
+  /** Probes failed in a row: one unanswered probe (a busy or restarting broker asked) is not an outage. */
+  private int failures;
   private long timerId = -1;
   private boolean probing;
 
@@ -76,8 +84,9 @@ public final class KafkaHealth {
           boolean was = up;
           if (ar.succeeded()) {
             brokers = ar.result().size();
+            failures = 0;
             up = true;
-          } else {
+          } else if (++failures >= FAILURES_FOR_DOWN || !was) {
             // readiness is public: it names the kind of failure; Kafka's own message (admin call names) goes to the log
             lastError = "Kafka did not answer the probe (" + ar.cause().getClass().getSimpleName() + ")";
             detail = String.valueOf(ar.cause().getMessage());

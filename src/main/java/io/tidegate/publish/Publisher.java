@@ -151,7 +151,8 @@ public final class Publisher {
             && !(err instanceof BufferExhaustedException)) {
           metadataMissing = true; // not a failure: retried by sendFrom()
         } else {
-          complete(i, new Failed(ErrorMapper.toApiError(err)));
+          // Kafka's producer names the partition a failed record went to (-1 when none was chosen yet)
+          complete(i, new Failed(ErrorMapper.toApiError(err, topic, md == null ? -1 : md.partition())));
         }
       };
     }
