@@ -22,6 +22,11 @@ import io.vertx.openapi.mediatype.ContentAnalyserFactory;
 import io.vertx.openapi.mediatype.MediaTypeRegistration;
 import io.vertx.openapi.mediatype.MediaTypeRegistry;
 import io.vertx.openapi.validation.ValidationContext;
+import io.vertx.openapi.validation.ValidatorErrorType;
+import io.vertx.openapi.validation.ValidatorException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -45,11 +50,15 @@ final class ApiDocs {
    * OpenAPI library, which knows problem+json as JSON and takes an event stream as it comes.
    */
   static OpenAPIContract contract(Vertx vertx, JsonObject doc) {
-    MediaTypeRegistry types = MediaTypeRegistry.createDefault()
+    // JSON whatever its parameters (health checks answer application/json;charset=UTF-8)
+    MediaTypeRegistry types = MediaTypeRegistry.createEmpty()
+        .register(new Registration("application/json", ContentAnalyserFactory.json()))
         .register(new Registration("application/problem+json", ContentAnalyserFactory.json()))
-        .register(new Registration("text/event-stream", ContentAnalyserFactory.noop()));
+        .register(new Registration("text/plain", ApiDocs::text))
+        .register(new Registration("text/event-stream", ApiDocs::text))
+        .register(MediaTypeRegistration.APPLICATION_OCTET_STREAM);
     try {
-      return Awaits.result(OpenAPIContract.builder(vertx).setContract(doc).mediaTypeRegistry(types).build());
+      return Awaits.result(OpenAPIContract.builder(vertx).setContract(doc.copy()).mediaTypeRegistry(types).build());
     } catch (RuntimeException e) {
       StringBuilder why = new StringBuilder(String.valueOf(e.getMessage()));
       for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
@@ -70,6 +79,25 @@ final class ApiDocs {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** A text body: valid UTF-8, validated as a JSON string. */
+  private static ContentAnalyser text(String contentType, Buffer content, ValidationContext context) {
+    return new ContentAnalyser() {
+      @Override
+      public void checkSyntacticalCorrectness() {
+        try {
+          StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content.getBytes()));
+        } catch (CharacterCodingException e) {
+          throw new ValidatorException("a " + contentType + " body that is not UTF-8", ValidatorErrorType.ILLEGAL_VALUE);
+        }
+      }
+
+      @Override
+      public Object transform() {
+        return content.toString(StandardCharsets.UTF_8);
+      }
+    };
   }
 
   /** A media type by its type/subtype, whatever its parameters. */

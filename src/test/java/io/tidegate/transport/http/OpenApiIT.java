@@ -106,8 +106,10 @@ class OpenApiIT {
       String contentType) {
     Map<String, String> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.forEach(e -> h.put(e.getKey(), e.getValue()));
+    // the library looks the content up by the exact media type: the type without its parameters (;charset=...)
+    String mediaType = contentType == null ? null : contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
     ValidatableResponse response = body == null ? ValidatableResponse.create(status, h)
-        : ValidatableResponse.create(status, h, body, contentType);
+        : ValidatableResponse.create(status, h, body, mediaType);
     try {
       Awaits.result(validator.validate(response, operationId));
     } catch (RuntimeException e) {
@@ -184,8 +186,14 @@ class OpenApiIT {
     for (int i = 0; i < 600; i++) {
       many.add(new JsonObject().put("value", i));
     }
-    Awaits.until("a publish over the rate is refused", () -> Http.postJson(gw.url(t + "/records"),
-        new JsonObject().put("records", many), greedy).status() == 429);
+    JsonObject spend = new JsonObject().put("records", many);
+    // an oversized batch is let through once and leaves a debt that takes seconds to pay back; a batch refused
+    // (all or nothing) leaves what was there, so go on until even one record is refused
+    Runnable overspend = () -> Awaits.until("a publish over the rate is refused", () -> {
+      Http.postJson(gw.url(t + "/records"), spend, greedy);
+      return Http.postJson(gw.url(t + "/records"), rec, greedy).status() == 429;
+    });
+    overspend.run();
     check("publishRecords", 429, () -> Http.postJson(gw.url(t + "/records"), rec, greedy));
 
     // publish, raw body
@@ -198,6 +206,7 @@ class OpenApiIT {
     check("publishRaw", 413, () -> Http.post(gw.url(t), "text/plain", big, ada));
     check("publishRaw", 415, () -> Http.post(gw.url(t), "image/png", "x", ada));
     check("publishRaw", 422, () -> Http.post(gw.url(t + "?partition=-3"), "text/plain", "x", ada));
+    overspend.run();
     check("publishRaw", 429, () -> Http.post(gw.url(t), "text/plain", "x", greedy));
 
     // history
@@ -307,8 +316,7 @@ class OpenApiIT {
     }
     JsonObject cfg = new JsonObject()
         .put("http", new JsonObject().put("port", 0).put("instances", 1))
-        .put("kafka", new JsonObject().put("requestTimeoutMs", 1500)
-            .put("producer", new JsonObject().put("max.block.ms", 1500)))
+        .put("kafka", new JsonObject().put("requestTimeoutMs", 1500))
         .put("publish", new JsonObject().put("timeoutMs", 1500))
         .put("health", new JsonObject().put("probeIntervalMs", 300).put("probeTimeoutMs", 500))
         .put("shutdown", new JsonObject().put("timeoutMs", 3000));
