@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.SchemaRepository;
 import java.time.Duration;
@@ -61,7 +62,8 @@ class AsyncApiIT {
             .put("jwt", new JsonObject().put("secret", SECRET).put("clockSkewSeconds", 0))));
     vertx = Vertx.vertx();
     doc = ApiDocs.served(gw, "/asyncapi.json");
-    schemas = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri(BASE))
+    schemas = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri(BASE)
+        .setOutputFormat(OutputFormat.Basic))
         .preloadMetaSchema(vertx.fileSystem(), Draft.DRAFT202012);
     schemas.dereference(BASE, JsonSchema.of(doc.copy()));
   }
