@@ -3,6 +3,7 @@ package io.tidegate.transport;
 import io.tidegate.auth.AuthPolicy;
 import io.tidegate.error.Problems;
 import io.tidegate.config.TidegateConfig;
+import io.tidegate.transport.http.ApiDocsEndpoint;
 import io.tidegate.transport.http.Guards;
 import io.tidegate.transport.http.IdentityHandler;
 import io.tidegate.transport.http.OriginGuard;
@@ -41,6 +42,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ConnectionLimit connections;
   private final AuthPolicy auth;
   private HttpServer server;
+  private Router router;
   private WsEndpoint ws;
   private SseEndpoint sse;
 
@@ -62,6 +64,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     var cfg = config;
     Router router = router();
+    this.router = router;
     // No HTTP compression: Netty's compressor holds at most 128 pipelined requests and fails the connection
     // past that (a client pipelining 1,000 GETs got 128 answers, then nothing). WebSockets negotiate their own.
     HttpServerOptions options = new HttpServerOptions()
@@ -120,6 +123,11 @@ public final class HttpVerticle extends VerticleBase {
 
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** This listener's routes, for the test that holds them against /openapi.json (ApiDocsIT). */
+  public java.util.List<io.vertx.ext.web.Route> routes() {
+    return router.getRoutes();
   }
 
   private Router router() {
@@ -210,6 +218,8 @@ public final class HttpVerticle extends VerticleBase {
         .end(metrics.scrape()));
 
     get(router, "/stats").handler(rest.stats()::get);
+    get(router, "/openapi.json").handler(ApiDocsEndpoint::openapi); // no identity needed, like the dashboard
+    get(router, "/asyncapi.json").handler(ApiDocsEndpoint::asyncapi);
     // Front-end libraries packaged as WebJars (Maven Central), served from the classpath: no CDN at run time.
     get(router, "/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
     // the dashboard names Chart.js without its version, so the page follows the WebJar the pom brings
