@@ -75,8 +75,15 @@ public final class Gateway {
    * host names, so call this from a thread that is not an event loop (main, a test, a worker).
    */
   public static Future<Gateway> start(Vertx vertx, TidegateConfig config, String bootstrapServers) {
+    return start(vertx, new Metrics(), config, bootstrapServers);
+  }
+
+  /**
+   * As {@link #start(Vertx, TidegateConfig, String)}, with the registry {@code vertx} reports its own meters to
+   * (made by {@link Metrics#newVertx}): {@code /metrics} then has Vert.x's HTTP, WebSocket and event-loop meters.
+   */
+  public static Future<Gateway> start(Vertx vertx, Metrics metrics, TidegateConfig config, String bootstrapServers) {
     KafkaClients clients = new KafkaClients(bootstrapServers, config.kafka());
-    Metrics metrics = new Metrics();
     KafkaProducer<byte[], byte[]> producer = clients.producer();
     metrics.bindProducer(producer);
     // two admin clients: a client flooding its own with look-ups never delays the health probe or publishing
