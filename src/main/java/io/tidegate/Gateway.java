@@ -110,6 +110,10 @@ public final class Gateway {
         new StatsEndpoint(metrics.registry()),
         new WebhookEndpoint(webhooks));
     streams.feed().start();
+    // what /health/ready answers, as a meter: 1 when Kafka answers and the live feed reads
+    io.micrometer.core.instrument.Gauge.builder("tidegate.ready", () -> health.isUp() && streams.feed().isUp() ? 1 : 0)
+        .description("1 while the gateway is ready (Kafka answers and the live feed reads), as /health/ready says")
+        .register(metrics.registry());
     Gateway gateway = new Gateway(vertx, config, List.of(publishingLane, clientsLane), metrics, health, publisher, history, streams);
     gateway.webhooks = webhooks;
     Future<Void> reading = webhooks.reading(config.kafka().requestTimeout().multipliedBy(2));

@@ -1,6 +1,7 @@
 package io.tidegate.ops;
 
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -33,6 +34,9 @@ public final class Metrics implements AutoCloseable {
 
   public Metrics() {
     Histograms.configure(registry); // before any meter: filters apply to meters registered after them
+    // vertx-web names a request's route by every route it went through ("/topics/>/topics/:topic/records"):
+    // the last is the one that answered
+    registry.config().meterFilter(MeterFilter.replaceTagValues("route", r -> r.substring(r.lastIndexOf('>') + 1)));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
