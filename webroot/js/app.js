@@ -5,6 +5,7 @@ import { TopicsView } from './topics.js';
 import { TailView } from './tail.js';
 import { PublishView } from './publish.js';
 import { ThroughputView } from './throughput.js';
+import { LatencyView } from './latency.js';
 import { SignIn, Permissions } from './signin.js';
 
 const signIn = new SignIn();
@@ -44,6 +45,7 @@ const tail = new TailView(client);
 const topics = new TopicsView({ onTail: name => tail.tailTopic(name) });
 const publish = new PublishView(client);
 const throughput = new ThroughputView();
+const latency = new LatencyView();
 
 /** Shows only what the signed-in identity may do: publish, topic admin and groups, tailing. */
 function allow(body) {
@@ -63,8 +65,9 @@ document.addEventListener('tidegate:unauthorized', () => signIn.ask('Your token 
 
 client.connect();
 topics.start();
+latency.start();
 throughput.start();
 
 // for other scripts on the page, and for the browser tests
-window.tidegate = { client, tail, topics, publish, throughput, signIn };
+window.tidegate = { client, tail, topics, publish, throughput, latency, signIn };
 document.documentElement.dataset.ready = 'true';
