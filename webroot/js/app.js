@@ -5,6 +5,7 @@ import { TopicsView } from './topics.js';
 import { TailView } from './tail.js';
 import { PublishView } from './publish.js';
 import { ThroughputView } from './throughput.js';
+import { LatencyView } from './latency.js';
 import { SignIn, Permissions } from './signin.js';
 import { WebhooksView } from './webhooks.js';
 
@@ -46,6 +47,7 @@ const topics = new TopicsView({ onTail: name => tail.tailTopic(name) });
 const publish = new PublishView(client);
 const throughput = new ThroughputView();
 const webhooks = new WebhooksView();
+const latency = new LatencyView();
 
 /** Shows only what the signed-in identity may do: publish, topic admin and groups, tailing. */
 function allow(body) {
@@ -67,9 +69,10 @@ document.addEventListener('tidegate:unauthorized', () => signIn.ask('Your token 
 
 client.connect();
 topics.start();
+latency.start();
 throughput.start();
 webhooks.start();
 
 // for other scripts on the page, and for the browser tests
-window.tidegate = { client, tail, topics, publish, throughput, webhooks, signIn };
+window.tidegate = { client, tail, topics, publish, throughput, latency, webhooks, signIn };
 document.documentElement.dataset.ready = 'true';

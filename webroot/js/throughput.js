@@ -85,6 +85,7 @@ export class ThroughputView {
       if (this.samples.length > WINDOW) this.samples.shift();
     }
     this.last = s;
+    document.dispatchEvent(new CustomEvent('tidegate:stats', { detail: s })); // for the latency view
     this.draw();
     this.table(s);
   }

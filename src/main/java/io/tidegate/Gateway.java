@@ -75,8 +75,15 @@ public final class Gateway {
    * host names, so call this from a thread that is not an event loop (main, a test, a worker).
    */
   public static Future<Gateway> start(Vertx vertx, TidegateConfig config, String bootstrapServers) {
+    return start(vertx, new Metrics(), config, bootstrapServers);
+  }
+
+  /**
+   * As {@link #start(Vertx, TidegateConfig, String)}, with the registry {@code vertx} reports its own meters to
+   * (made by {@link Metrics#newVertx}): {@code /metrics} then has Vert.x's HTTP, WebSocket and event-loop meters.
+   */
+  public static Future<Gateway> start(Vertx vertx, Metrics metrics, TidegateConfig config, String bootstrapServers) {
     KafkaClients clients = new KafkaClients(bootstrapServers, config.kafka());
-    Metrics metrics = new Metrics();
     KafkaProducer<byte[], byte[]> producer = clients.producer();
     metrics.bindProducer(producer);
     // two admin clients: a client flooding its own with look-ups never delays the health probe or publishing
@@ -103,6 +110,10 @@ public final class Gateway {
         new StatsEndpoint(metrics.registry()),
         new WebhookEndpoint(webhooks));
     streams.feed().start();
+    // what /health/ready answers, as a meter: 1 when Kafka answers and the live feed reads
+    io.micrometer.core.instrument.Gauge.builder("tidegate.ready", () -> health.isUp() && streams.feed().isUp() ? 1 : 0)
+        .description("1 while the gateway is ready (Kafka answers and the live feed reads), as /health/ready says")
+        .register(metrics.registry());
     Gateway gateway = new Gateway(vertx, config, List.of(publishingLane, clientsLane), metrics, health, publisher, history, streams);
     gateway.webhooks = webhooks;
     Future<Void> reading = webhooks.reading(config.kafka().requestTimeout().multipliedBy(2));

@@ -4,6 +4,7 @@ import io.tidegate.config.ConfigException;
 import io.tidegate.config.ConfigLoader;
 import io.tidegate.config.TidegateConfig;
 import io.tidegate.embedded.EmbeddedKafka;
+import io.tidegate.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -21,8 +22,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    // epoll on Linux when Netty's native library loads, NIO otherwise.
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    // epoll on Linux when Netty's native library loads, NIO otherwise; Vert.x's meters go to the gateway's registry.
+    Metrics metrics = new Metrics();
+    Vertx vertx = metrics.newVertx(new VertxOptions().setPreferNativeTransport(true));
     TidegateConfig config;
     try {
       config = waitFor(ConfigLoader.load(vertx, System.getenv()), 30);
@@ -54,7 +56,7 @@ public final class Main {
     LOG.info("Network transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO");
     Gateway gateway;
     try {
-      gateway = waitFor(Gateway.start(vertx, config, bootstrap), 60);
+      gateway = waitFor(Gateway.start(vertx, metrics, config, bootstrap), 60);
     } catch (RuntimeException e) {
       LOG.error("Tidegate cannot start: {}", e.getMessage(), e);
       if (broker != null) {

@@ -2,6 +2,7 @@ package io.tidegate.stream;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +16,8 @@ final class Budget {
   private final long congestedAt;
   private final long drainedAt;
   private final Consumer<Boolean> congestionChanged;
+  /** The transport's bytes queued across its clients (a meter), kept with this client's. */
+  private final LongAdder transportQueued;
   private final List<Runnable> waiters = new ArrayList<>();
   private long queued;
   private boolean congested;
@@ -23,7 +26,13 @@ final class Budget {
 
   /** @param congestionChanged told when the client becomes congested (true) or drains (false) */
   Budget(long limit, Consumer<Boolean> congestionChanged) {
+    this(limit, new LongAdder(), congestionChanged);
+  }
+
+  /** @param transportQueued the sum over the transport's clients, kept with this one's queue */
+  Budget(long limit, LongAdder transportQueued, Consumer<Boolean> congestionChanged) {
     this.limit = limit;
+    this.transportQueued = transportQueued;
     this.congestedAt = limit / 2;
     this.drainedAt = limit / 4;
     this.congestionChanged = congestionChanged;
@@ -32,11 +41,13 @@ final class Budget {
   /** Bytes handed to the transport. */
   void queued(long bytes) {
     queued += bytes;
+    transportQueued.add(bytes);
   }
 
   /** A write completed (the kernel took it, or the connection closed). */
   void written(long bytes) {
     queued -= bytes;
+    transportQueued.add(-bytes);
     completions++;
     if (congested && queued <= drainedAt) {
       drained();

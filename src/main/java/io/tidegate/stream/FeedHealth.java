@@ -1,11 +1,9 @@
 package io.tidegate.stream;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +35,7 @@ final class FeedHealth {
   private volatile String lastError;
   private volatile Throwable dead;
   private volatile long lag;
+  private final FeedLag partitionLag;
   private long lagAt;
   private Metric fetches;
   private double lastFetches;
@@ -44,8 +43,7 @@ final class FeedHealth {
   FeedHealth(MeterRegistry registry, long staleMs) {
     this.registry = registry;
     this.staleNanos = TimeUnit.MILLISECONDS.toNanos(staleMs);
-    Gauge.builder("tidegate.feed.lag", this, FeedHealth::lag)
-        .description("Records the live feed is behind the end of the partitions it reads").register(registry);
+    this.partitionLag = new FeedLag(registry);
   }
 
   boolean isUp() {
@@ -73,6 +71,9 @@ final class FeedHealth {
 
   void newConsumer(Consumer<byte[], byte[]> consumer) {
     fetches = null;
+    if (consumer == null) {
+      partitionLag.clear(); // a new consumer, if any, reports again within a second of its first poll
+    }
     if (consumer != null) {
       for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
         if (e.getKey().name().equals("fetch-total") && e.getKey().group().equals("consumer-fetch-manager-metrics")
@@ -95,12 +96,7 @@ final class FeedHealth {
     long now = System.nanoTime();
     if (now - lagAt > LAG_EVERY_NANOS) {
       lagAt = now;
-      long sum = 0;
-      for (TopicPartition tp : reading) {
-        OptionalLong l = consumer.currentLag(tp);
-        sum += l.isPresent() ? l.getAsLong() : 0;
-      }
-      lag = sum;
+      lag = partitionLag.update(consumer, reading);
     }
   }
 

@@ -47,7 +47,7 @@ public abstract class StreamClient {
     this.onClose = onClose;
     this.past = new CatchUpDelivery(this, context);
     this.starter = new SubscriptionStarter(this, context);
-    this.budget = new Budget(context.config().budgetBytes(), now -> {
+    this.budget = new Budget(context.config().budgetBytes(), context.meters().queuedBytes(), now -> {
       if (!cleanedUp) {
         c.fanout().congestion(this, subs.keySet(), now);
         congestionChanged(now);

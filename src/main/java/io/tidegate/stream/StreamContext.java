@@ -43,8 +43,13 @@ public record StreamContext(Context context, Fanout fanout, Streams streams, Ato
     return streams.groupMembers();
   }
 
+  /** This transport's meters: its clients are counted in {@link Streams#sseSessions()} or in the WebSocket count. */
+  public StreamMeters.Transport meters() {
+    return sessions == streams.sseSessions() ? streams.meters().sse() : streams.meters().ws();
+  }
+
   public Counter slowClosed() {
-    return streams.slowClosed();
+    return meters().slowClosed();
   }
 
   public Counter groupCommits() {

@@ -28,7 +28,7 @@ public record Streams(
     AtomicInteger sseSessions,
     AtomicInteger subscriptions,
     AtomicInteger behind,
-    Counter slowClosed,
+    StreamMeters meters,
     Counter groupCommits) {
 
   /** Creates the shared parts and registers their meters; the feed starts reading once a topic is wanted. */
@@ -58,8 +58,7 @@ public record Streams(
         .register(registry);
     return new Streams(config, new LiveFeed(clients::feedConsumer, registry), topics, clients,
         vertx.createSharedWorkerExecutor("tidegate-catchup", 4), catchUps, members, ws, sse, subscriptions, behind,
-        Counter.builder("tidegate.ws.closed.slow")
-            .description("Sockets and SSE streams closed for exceeding their budget").register(registry),
+        new StreamMeters(registry),
         Counter.builder("tidegate.group.commits")
             .description("Offsets committed for group members over WebSocket").register(registry));
   }

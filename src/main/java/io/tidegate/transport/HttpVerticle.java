@@ -8,6 +8,7 @@ import io.tidegate.transport.http.Guards;
 import io.tidegate.transport.http.IdentityHandler;
 import io.tidegate.transport.http.OriginGuard;
 import io.tidegate.ops.KafkaHealth;
+import io.tidegate.ops.EventLoopDelay;
 import io.tidegate.ops.Metrics;
 import io.tidegate.publish.PublishService;
 import io.tidegate.stream.Fanout;
@@ -27,6 +28,7 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -63,6 +65,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var cfg = config;
+    EventLoopDelay.watch(vertx, metrics.registry()); // this listener's loop: how late its timers run
     Router router = router();
     this.router = router;
     // No HTTP compression: Netty's compressor holds at most 128 pipelined requests and fails the connection
@@ -213,9 +216,8 @@ public final class HttpVerticle extends VerticleBase {
     get(router, "/health/live").handler(live);
     get(router, "/health/ready").handler(ready);
     get(router, "/health").handler(ready);
-    get(router, "/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(metrics.scrape()));
+    // vertx-micrometer's scraping handler (Prometheus text, or OpenMetrics when the scraper asks for it)
+    get(router, "/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
 
     get(router, "/stats").handler(rest.stats()::get);
     get(router, "/openapi.json").handler(ApiDocsEndpoint::openapi); // no identity needed, like the dashboard

@@ -13,6 +13,21 @@ class BudgetTest {
   private final Budget budget = new Budget(1000, changes::add);
 
   @Test
+  void theTransportsSumFollowsEveryClientsQueue() {
+    java.util.concurrent.atomic.LongAdder transport = new java.util.concurrent.atomic.LongAdder();
+    Budget a = new Budget(1000, transport, now -> { });
+    Budget b = new Budget(1000, transport, now -> { });
+    a.queued(300);
+    b.queued(200);
+    assertEquals(500, transport.sum());
+    a.written(300);
+    b.clear(); // a closed client: its writes still complete (failed), and are taken off then
+    assertEquals(200, transport.sum());
+    b.written(200);
+    assertEquals(0, transport.sum());
+  }
+
+  @Test
   void congestedPastHalfAndDrainedAtAQuarter() {
     budget.queued(400);
     budget.check();

@@ -30,7 +30,7 @@ class FanoutTest {
   private final StreamContext context = new StreamContext(vertx.getOrCreateContext(), fanout,
       new Streams(new TidegateConfig.Ws(4096, 1000, 1, 1, false, 30, 10, 100, 100), feed, null, null, null,
           new Semaphore(1), new Semaphore(1), new AtomicInteger(), new AtomicInteger(), new AtomicInteger(),
-          new AtomicInteger(), Counter.builder("slow").register(registry), Counter.builder("c").register(registry)),
+          new AtomicInteger(), new StreamMeters(registry), Counter.builder("c").register(registry)),
       new AtomicInteger());
 
   @AfterEach

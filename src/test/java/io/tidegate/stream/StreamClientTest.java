@@ -53,7 +53,7 @@ class StreamClientTest {
     TidegateConfig.Ws config = new TidegateConfig.Ws(4096, BUDGET, 2, 2, false, 30, 1, 3, 2);
     LiveFeed feed = new LiveFeed(null, registry);
     streams = new Streams(config, feed, null, null, null, new Semaphore(2), new Semaphore(2), new AtomicInteger(),
-        new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), Counter.builder("slow").register(registry),
+        new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), new StreamMeters(registry),
         Counter.builder("commits").register(registry));
     fanout = on(() -> new Fanout(loop, feed));
     context = new StreamContext(loop, fanout, streams, new AtomicInteger(1));
@@ -261,6 +261,11 @@ class StreamClientTest {
       batch.add(record("t", i % 2, i / 2, 1000));
     }
     run(() -> fanout.records(batch, () -> {}));
+    // what waits for the client is the transport's queued bytes too
+    long queued = on(() -> client.budget.queued());
+    assertTrue(queued > 0);
+    assertEquals(queued, registry.get("tidegate.stream.queued.bytes").tag("transport", "ws").gauge().value());
+    assertEquals(0.0, registry.get("tidegate.stream.queued.bytes").tag("transport", "sse").gauge().value());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (on(() -> client.resume) == null && System.nanoTime() < deadline) {
       Thread.sleep(50); // the stall watch is a timer of ws.stallSeconds (1 s here) on the loop
@@ -268,7 +273,7 @@ class StreamClientTest {
     JsonObject resume = on(() -> client.resume);
     assertNotNull(resume, "closed after a stall");
     assertEquals(new JsonObject().put("t", new JsonObject().put("0", 5L).put("1", 5L)), resume);
-    assertEquals(1.0, registry.get("slow").counter().count());
+    assertEquals(1.0, registry.get("tidegate.stream.closed.slow").tag("transport", "ws").counter().count());
     assertEquals(0, streams.subscriptions().get());
     assertEquals(0, streams.behind().get());
   }
@@ -294,6 +299,6 @@ class StreamClientTest {
       Thread.sleep(400);
     }
     assertEquals(null, on(() -> client.resume));
-    assertEquals(0.0, registry.get("slow").counter().count());
+    assertEquals(0.0, registry.get("tidegate.stream.closed.slow").tag("transport", "ws").counter().count());
   }
 }

@@ -96,8 +96,13 @@ public final class StallWatch {
 
   /** A Vert.x instance with these options whose threads are watched. */
   public static Vertx vertx(VertxOptions options) {
+    return vertx(options, null);
+  }
+
+  /** As {@link #vertx(VertxOptions)}, with Vert.x's meters made by {@code metrics} (null: none). */
+  public static Vertx vertx(VertxOptions options, io.vertx.core.spi.VertxMetricsFactory metrics) {
     Limit limit = new Limit();
-    VertxBootstrap bootstrap = VertxBootstrap.create().options(options).threadFactory(new VertxThreadFactory() {
+    VertxBootstrap bootstrap = VertxBootstrap.create().options(options).metricsFactory(metrics).threadFactory(new VertxThreadFactory() {
       @Override
       public VertxThread newVertxThread(Runnable target, String name, boolean worker, long maxExecTime,
           TimeUnit maxExecTimeUnit) {

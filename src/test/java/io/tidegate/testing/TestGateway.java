@@ -3,6 +3,7 @@ package io.tidegate.testing;
 import io.tidegate.Gateway;
 import io.tidegate.config.ConfigParser;
 import io.tidegate.config.TidegateConfig;
+import io.tidegate.ops.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
@@ -28,8 +29,9 @@ public final class TestGateway implements AutoCloseable {
         .put("shutdown", new JsonObject().put("timeoutMs", 5000))
         .mergeIn(overrides, true);
     TidegateConfig config = ConfigParser.parse(cfg);
-    Vertx vertx = StallWatch.starting(newVertx()); // TestGateway's constructor tightens the limit once started
-    Gateway gateway = Awaits.result(Gateway.start(vertx, config, bootstrapServers));
+    Metrics metrics = new Metrics(); // as Main does: Vert.x's own meters in the gateway's registry
+    Vertx vertx = StallWatch.starting(newVertx(metrics)); // TestGateway's constructor tightens the limit once started
+    Gateway gateway = Awaits.result(Gateway.start(vertx, metrics, config, bootstrapServers));
     Awaits.until("the gateway sees Kafka", () -> gateway.health().isUp());
     return new TestGateway(vertx, gateway, config);
   }
@@ -40,6 +42,11 @@ public final class TestGateway implements AutoCloseable {
    */
   public static Vertx newVertx() {
     return StallWatch.vertx(StallWatch.options().setPreferNativeTransport(true));
+  }
+
+  /** As {@link #newVertx()}, reporting Vert.x's own meters to {@code metrics} (as {@link Metrics#newVertx} does). */
+  public static Vertx newVertx(Metrics metrics) {
+    return StallWatch.vertx(metrics.instrument(StallWatch.options().setPreferNativeTransport(true)), metrics.factory());
   }
 
   public static TestGateway start(JsonObject overrides) {

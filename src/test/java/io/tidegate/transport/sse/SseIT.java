@@ -204,7 +204,7 @@ class SseIT {
       }
       fast.awaitRecords(2000);
       Awaits.until("the stalled stream is cut", () -> gw.gauge("tidegate.sse.sessions") == 0);
-      assertEquals(1.0, gw.gateway().registry().get("tidegate.ws.closed.slow").counter().count(), 0.0);
+      assertEquals(1.0, gw.gateway().registry().get("tidegate.stream.closed.slow").tag("transport", "sse").counter().count(), 0.0);
 
       // what reached the client before the cut, then a reconnect with the last id it got
       head.write(stalled.getInputStream().readAllBytes());

@@ -296,7 +296,7 @@ class WebSocketIT {
       assertExactlyOnceInOrder(fast.records(), 2000);
       // a socket that takes nothing for ws.stallSeconds while a budget behind is closed; only then does it read
       Awaits.until("the gateway closes the stalled socket",
-          () -> small.gateway().registry().get("tidegate.ws.closed.slow").counter().count() == 1.0);
+          () -> small.gateway().registry().get("tidegate.stream.closed.slow").tag("transport", "ws").counter().count() == 1.0);
       slow.socket().resume();
       Awaits.until("the slow socket is closed", () -> slow.closeCode() != null);
       assertEquals((short) 1013, slow.closeCode());
@@ -340,12 +340,12 @@ class WebSocketIT {
       }
       fast.awaitRecords(2000);
       Awaits.until("the paused socket's budget is used up", () -> small.gauge("tidegate.stream.behind") > 0
-          || small.gateway().registry().get("tidegate.ws.closed.slow").counter().count() > 0);
+          || small.gateway().registry().get("tidegate.stream.closed.slow").tag("transport", "ws").counter().count() > 0);
       moment.socket().resume();
       moment.awaitRecords(2000);
       assertNull(moment.closeCode(), "a socket that reads again is not cut");
       assertExactlyOnceInOrder(moment.records(), 2000);
-      assertEquals(0.0, small.gateway().registry().get("tidegate.ws.closed.slow").counter().count());
+      assertEquals(0.0, small.gateway().registry().get("tidegate.stream.closed.slow").tag("transport", "ws").counter().count());
     }
   }
 
