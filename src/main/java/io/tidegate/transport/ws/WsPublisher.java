@@ -7,11 +7,13 @@ import io.tidegate.codec.RecordParser;
 import io.tidegate.codec.TopicNames;
 import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
+import io.tidegate.publish.Draining;
 import io.tidegate.publish.PublishService;
 import io.tidegate.publish.Publisher.Ack;
 import io.tidegate.publish.Publisher.Failed;
 import io.tidegate.publish.Publisher.Outcome;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -33,10 +35,37 @@ final class WsPublisher {
   private final Vertx vertx;
   private final long timeoutMs;
 
+  /** Publishes of this socket not answered yet, and who waits for them to be (the socket's drain). */
+  private int waiting;
+  private Promise<Void> whenAnswered;
+
+  /** One per socket: it counts the socket's publishes waiting for Kafka. */
   WsPublisher(PublishService publishing, Vertx vertx, long timeoutMs) {
     this.publishing = publishing;
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
+  }
+
+  /** Completes once every publish of this socket made so far has been answered (on the socket's loop). */
+  Future<Void> answered() {
+    if (waiting == 0) {
+      return Future.succeededFuture();
+    }
+    if (whenAnswered == null) {
+      whenAnswered = Promise.promise();
+    }
+    return whenAnswered.future();
+  }
+
+  private void answered(Draining.Open open) {
+    if (open != null) {
+      open.close();
+    }
+    if (--waiting == 0 && whenAnswered != null) {
+      Promise<Void> p = whenAnswered;
+      whenAnswered = null;
+      p.complete();
+    }
   }
 
   /**
@@ -63,12 +92,26 @@ final class WsPublisher {
     List<PublishRecord> records = PublishRecord.withHeaders(parsed, access::stamp);
     access.chargePublish(records.size(), () -> PublishRecord.payloadBytes(parsed));
     Future<List<Outcome>> outcomes = publishing.submit(topic, records).outcomes();
-    long timer = vertx.setTimer(timeoutMs, t -> error.accept(id, ApiError.timeout(
-        "Kafka did not acknowledge within " + timeoutMs + " ms; the record may still be written", 5)));
+    // Exactly one answer: the outcome, the publish timeout, or the graceful stop's deadline (Draining)
+    Draining draining = publishing.draining();
+    Draining.Open[] open = new Draining.Open[1];
+    waiting++;
+    long timer = vertx.setTimer(timeoutMs, t -> {
+      answered(open[0]);
+      error.accept(id, draining.timedOut("Kafka did not acknowledge within " + timeoutMs
+          + " ms; the record may still be written"));
+    });
+    open[0] = draining.open(vertx.getOrCreateContext(), e -> {
+      if (vertx.cancelTimer(timer)) {
+        answered(open[0]);
+        error.accept(id, e);
+      }
+    });
     outcomes.onComplete(ar -> {
       if (!vertx.cancelTimer(timer)) {
         return; // already answered with the timeout
       }
+      answered(open[0]);
       if (ar.failed()) {
         error.accept(id, ErrorMapper.toApiError(ar.cause()));
       } else if (ar.result().get(0) instanceof Ack a) {
