@@ -89,6 +89,9 @@ public final class Gateway {
     health.start(vertx.getOrCreateContext());
     Publisher publisher = new Publisher(vertx, producer, config.publish().timeout(), metrics.registry());
     PublishService publishing = new PublishService(publisher, topics, health);
+    io.micrometer.core.instrument.Gauge.builder("tidegate.publish.waiting", publishing.draining(),
+        io.tidegate.publish.Draining::openPublishes)
+        .description("Publishes (HTTP and WebSocket) waiting for Kafka's answer").register(metrics.registry());
     HistoryReader history = new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(),
         config.kafka().requestTimeout());
     Streams streams = Streams.create(vertx, config.ws(), topics, clients, metrics.registry());

@@ -13,9 +13,11 @@ import java.time.Duration;
 /**
  * One listener's part of the graceful stop (SIGTERM), in this order:
  * <ol>
- *   <li>from the signal on ({@link Draining#draining()}), every new request, WebSocket handshake and SSE stream
- *       is answered 503 {@code shutting-down} with {@code Retry-After} and {@code Connection: close}: a
- *       connection opened after the signal gets an answer, never a reset (a load balancer sees readiness 503);</li>
+ *   <li>the listening socket closes: a connection attempted after the signal is refused at once by the kernel
+ *       (a load balancer moves on). Connections already open stay: every new request on them, WebSocket
+ *       handshake and SSE stream included, is answered 503 {@code shutting-down} with {@code Retry-After} and
+ *       {@code Connection: close}, also on one accepted a moment before the signal whose request was still on
+ *       its way (Vert.x's own shutdown would close that one unanswered: it runs only at the end);</li>
  *   <li>SSE streams get {@code event: draining} and end after their last record's id; WebSockets get a
  *       {@code draining} frame with their offsets, their publishes answered, then close 1012;</li>
  *   <li>once every publish open at the signal is answered (HTTP and WebSocket: {@link Draining#idle()}), the
@@ -34,7 +36,9 @@ final class GracefulStop {
     request.end().onComplete(ar -> request.connection().close());
   }
 
-  static Future<Void> stop(HttpServer server, WsEndpoint ws, SseEndpoint sse, Draining draining, Duration timeout) {
+  static Future<Void> stop(HttpServer server, ConnectionLimit connections, WsEndpoint ws, SseEndpoint sse,
+      Draining draining, Duration timeout) {
+    connections.stopAccepting();
     sse.closeAll();
     Future<Void> sockets = ws.drainAll();
     // Gateway.stop began the drain first; a verticle undeployed on its own has nothing to wait for

@@ -93,7 +93,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return server == null ? Future.succeededFuture()
-        : GracefulStop.stop(server, ws, sse, publishing.draining(), config.shutdownTimeout());
+        : GracefulStop.stop(server, connections, ws, sse, publishing.draining(), config.shutdownTimeout());
   }
 
   /** Read once, when the class loads (not on an event loop's time). */

@@ -96,30 +96,36 @@ final class WsPublisher {
     Draining draining = publishing.draining();
     Draining.Open[] open = new Draining.Open[1];
     waiting++;
+    // answered(...) after the answer: the last one may let the socket's drain close it
     long timer = vertx.setTimer(timeoutMs, t -> {
-      answered(open[0]);
       error.accept(id, draining.timedOut("Kafka did not acknowledge within " + timeoutMs
           + " ms; the record may still be written"));
+      answered(open[0]);
     });
     open[0] = draining.open(vertx.getOrCreateContext(), e -> {
       if (vertx.cancelTimer(timer)) {
-        answered(open[0]);
         error.accept(id, e);
+        answered(open[0]);
       }
     });
     outcomes.onComplete(ar -> {
       if (!vertx.cancelTimer(timer)) {
         return; // already answered with the timeout
       }
+      answer(id, topic, ar, reply, error);
       answered(open[0]);
-      if (ar.failed()) {
-        error.accept(id, ErrorMapper.toApiError(ar.cause()));
-      } else if (ar.result().get(0) instanceof Ack a) {
-        reply.accept(new JsonObject().put("type", "ack").put("id", id).put("topic", topic).put("partition", a.partition())
-            .put("offset", a.offset()).put("timestamp", a.timestamp()));
-      } else if (ar.result().get(0) instanceof Failed f) {
-        error.accept(id, f.error());
-      }
     });
+  }
+
+  private static void answer(String id, String topic, io.vertx.core.AsyncResult<List<Outcome>> ar,
+      Consumer<JsonObject> reply, BiConsumer<String, ApiError> error) {
+    if (ar.failed()) {
+      error.accept(id, ErrorMapper.toApiError(ar.cause()));
+    } else if (ar.result().get(0) instanceof Ack a) {
+      reply.accept(new JsonObject().put("type", "ack").put("id", id).put("topic", topic).put("partition", a.partition())
+          .put("offset", a.offset()).put("timestamp", a.timestamp()));
+    } else if (ar.result().get(0) instanceof Failed f) {
+      error.accept(id, f.error());
+    }
   }
 }
