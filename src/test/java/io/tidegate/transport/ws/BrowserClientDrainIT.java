@@ -92,7 +92,7 @@ class BrowserClientDrainIT {
           .filter(s -> "reconnecting".equals(s.getString("state"))).findFirst().orElseThrow();
       assertEquals(1012, reconnecting.getInteger("code"), "states: " + states);
       assertEquals(0, reconnecting.getInteger("delayMs"), "1012 reconnects at once, no backoff: " + states);
-      assertEquals(1, states.stream().filter(s -> s.contains("\"reconnecting\"")).count(),
+      assertEquals(2, states.stream().filter(s -> s.contains("\"open\"")).count(),
           "one reconnect, which found the second gateway: " + states);
 
       List<List<Number>> got = browser.js("return window.h.got;");
