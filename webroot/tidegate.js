@@ -7,6 +7,8 @@
 //
 // The client reconnects by itself (exponential backoff with jitter) and resubscribes every subscription from
 // the offsets after the last records it delivered, so a dropped connection loses nothing and repeats nothing.
+// A gateway that stops gracefully sends a `draining` frame (its offsets) and closes with 1012 (service
+// restart): the client reconnects at once, without backoff, and resumes from those offsets.
 //
 // With a token (`auth.mode` jwt): new TidegateClient({ token: () => fetchMyToken() }) (a string, or a function
 // returning one or a Promise of one). It is called on every (re)connect; the socket carries it as ?access_token=
@@ -525,7 +527,8 @@ export class TidegateClient extends EventTarget {
     } else if (refused && typeof this.options.token !== 'function') {
       // the gateway refused the one token there is (expired): reconnecting with it again cannot help
       this.close();
-    } else if (atOnce) {
+    } else if (atOnce || code === 1012) {
+      // 1012: the gateway restarts (a graceful stop): another instance is there now, no reason to wait
       this._setState('reconnecting', { delayMs: 0, code, reason, at: Date.now() });
       this._retryTimer = setTimeout(() => this._connectNow(), 0);
     } else {
@@ -737,6 +740,9 @@ export class TidegateClient extends EventTarget {
       case 'authenticated':
         this._authenticated(ws, f);
         break;
+      case 'draining':
+        this._draining(f);
+        break;
       case 'reset': {
         const sub = this._subFor(f.topic);
         if (sub) sub.positions[f.topic][f.partition] = f.offset;
@@ -755,6 +761,25 @@ export class TidegateClient extends EventTarget {
       default:
         break; // pong, and frames this client does not know yet
     }
+  }
+
+  /**
+   * The gateway is stopping (close 1012 follows): nothing more comes on this socket. Its offsets fill in the
+   * partitions this client has no position for yet; a position the client holds is never moved (it is exactly
+   * where its callback stands, also for a paused subscription whose records were left for later).
+   */
+  _draining(f) {
+    const offsets = f.offsets || {};
+    for (const sub of this._subs.values()) {
+      for (const t of sub.topics) {
+        const at = offsets[t];
+        if (!at) continue;
+        for (const [p, o] of Object.entries(at)) {
+          if (sub.positions[t][p] === undefined) sub.positions[t][p] = o;
+        }
+      }
+    }
+    this.dispatchEvent(new CustomEvent('draining', { detail: f }));
   }
 
   _onError(f) {

@@ -52,6 +52,7 @@ public final class Gateway {
   private final Metrics metrics;
   private final KafkaHealth health;
   private final Publisher publisher;
+  private PublishService publishing;
   private final HistoryReader history;
   private final Streams streams;
   private final List<String> deployments = new ArrayList<>();
@@ -95,6 +96,9 @@ public final class Gateway {
     health.start(vertx.getOrCreateContext());
     Publisher publisher = new Publisher(vertx, producer, config.publish().timeout(), metrics.registry());
     PublishService publishing = new PublishService(publisher, topics, health);
+    io.micrometer.core.instrument.Gauge.builder("tidegate.publish.waiting", publishing.draining(),
+        io.tidegate.publish.Draining::openPublishes)
+        .description("Publishes (HTTP and WebSocket) waiting for Kafka's answer").register(metrics.registry());
     HistoryReader history = new HistoryReader(vertx, clients, config.publish().historyMaxConcurrent(),
         config.kafka().requestTimeout());
     Streams streams = Streams.create(vertx, config.ws(), topics, clients, metrics.registry());
@@ -116,6 +120,7 @@ public final class Gateway {
         .register(metrics.registry());
     Gateway gateway = new Gateway(vertx, config, List.of(publishingLane, clientsLane), metrics, health, publisher, history, streams);
     gateway.webhooks = webhooks;
+    gateway.publishing = publishing;
     Future<Void> reading = webhooks.reading(config.kafka().requestTimeout().multipliedBy(2));
     return gateway.deployHttp(rest, publishing, auth).compose(v -> reading).map(gateway);
   }
@@ -164,17 +169,23 @@ public final class Gateway {
   }
 
   /**
-   * Stops accepting, lets in-flight requests be answered, flushes and closes the producer, then the other
-   * clients. The returned future completes when all of that is done.
+   * The graceful stop (SIGTERM), bounded by {@code shutdown.timeoutMs} (T): new requests are answered 503 at once;
+   * sockets drain (WebSocket {@code draining} + 1012, SSE {@code event: draining} then end); every publish open
+   * now is answered by {@link #publishDeadline} (its ack, its own publish timeout, or a 503 saying the records may
+   * still be written); the listeners close; the producer is flushed and closed with the time left, then the
+   * other clients. The returned future completes when all of that is done.
    */
   public Future<Void> stop() {
     Duration timeout = config.shutdownTimeout();
+    long t0 = System.nanoTime();
+    Duration answerBy = publishDeadline(timeout);
+    publishing.draining().drain(vertx, answerBy);
     List<Future<?>> undeploys = new ArrayList<>();
     for (String id : deployments) {
       undeploys.add(vertx.undeploy(id));
     }
-    // Listeners get half the time; a client that stopped reading must not hold the rest of the stop hostage.
-    long listenersMs = Math.max(1000, timeout.toMillis() / 2 + 1000);
+    // the listeners wait for the publishes (answered by answerBy), then get their own short grace
+    long listenersMs = answerBy.toMillis() + Math.max(1000, timeout.toMillis() / 4) + 500;
     return Future.join(undeploys)
         .timeout(listenersMs, java.util.concurrent.TimeUnit.MILLISECONDS)
         .recover(e -> {
@@ -182,7 +193,7 @@ public final class Gateway {
           return Future.succeededFuture();
         })
         .eventually(() -> webhooks == null ? Future.succeededFuture()
-            : webhooks.stop().timeout(listenersMs, java.util.concurrent.TimeUnit.MILLISECONDS)
+            : webhooks.stop().timeout(Math.max(1000, left(t0, timeout) / 2), java.util.concurrent.TimeUnit.MILLISECONDS)
                 .recover(e -> Future.succeededFuture()))
         .eventually(() -> {
           health.stop();
@@ -194,12 +205,27 @@ public final class Gateway {
               Thread.sleep(20);
             }
             streams.close();
-            publisher.close(timeout.dividedBy(2));
+            // flushes what is buffered (records answered 503 above may still be written), within the time left
+            publisher.close(Duration.ofMillis(Math.max(1000, left(t0, timeout))));
             admins.forEach(a -> a.close(Duration.ofSeconds(2)));
             metrics.close();
             return null;
           });
         })
         .mapEmpty();
+  }
+
+  /**
+   * When every publish open at the signal must have been answered: {@code shutdown.timeoutMs} less 2 s for
+   * closing the listeners and flushing the producer (at least half of it). With the defaults (15 s and a
+   * {@code publish.timeoutMs} of 10 s) each publish gets its own answer first; a shorter shutdown timeout wins.
+   */
+  static Duration publishDeadline(Duration shutdownTimeout) {
+    long ms = shutdownTimeout.toMillis();
+    return Duration.ofMillis(Math.max(ms / 2, ms - 2000));
+  }
+
+  private static long left(long t0, Duration timeout) {
+    return timeout.toMillis() - (System.nanoTime() - t0) / 1_000_000;
   }
 }

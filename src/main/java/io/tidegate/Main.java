@@ -73,9 +73,11 @@ public final class Main {
   /** Runs on the JVM's shutdown thread, never on an event loop, so it may wait. */
   private static void shutdown(Vertx vertx, Gateway gateway, EmbeddedKafka broker, TidegateConfig config) {
     long t0 = System.nanoTime();
-    LOG.info("Shutting down: no new connections, answering in-flight publishes, flushing the producer");
+    LOG.info("Shutting down: new requests answered 503, sockets draining (1012), answering in-flight publishes, "
+        + "flushing the producer");
     try {
-      waitFor(gateway.stop(), Math.max(1, config.shutdownTimeout().toSeconds()));
+      // Gateway.stop bounds itself by shutdown.timeoutMs; the few seconds more are for closing the clients
+      waitFor(gateway.stop(), config.shutdownTimeout().toSeconds() + 5);
     } catch (RuntimeException e) {
       LOG.warn("Gateway did not stop cleanly: {}", e.getMessage());
     }

@@ -97,6 +97,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(503, "kafka-unavailable", "Kafka unavailable", detail, Math.max(1, retryAfterSeconds));
   }
 
+  /** The gateway is draining (SIGTERM): retry on another instance, or on this one once it is back. */
+  public static ApiError shuttingDown(String detail) {
+    return new ApiError(503, "shutting-down", "Shutting down", detail, 1);
+  }
+
   public static ApiError overloaded(String detail) {
     return new ApiError(503, "overloaded", "Overloaded", detail, 1);
   }

@@ -28,11 +28,17 @@ public final class PublishService {
   private final Publisher publisher;
   private final TopicService topics;
   private final KafkaHealth health;
+  private final Draining draining = new Draining();
 
   public PublishService(Publisher publisher, TopicService topics, KafkaHealth health) {
     this.publisher = publisher;
     this.topics = topics;
     this.health = health;
+  }
+
+  /** The graceful stop's state and the publishes waiting for Kafka (every transport registers its own). */
+  public Draining draining() {
+    return draining;
   }
 
   public Submission submit(String topic, List<PublishRecord> records) {

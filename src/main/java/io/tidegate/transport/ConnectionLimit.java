@@ -34,6 +34,9 @@ public final class ConnectionLimit {
 
   /** Counts a new connection until it closes, and notes whether it is over the limit. */
   void opened(HttpConnection connection) {
+    if (listener == null) {
+      listener = Wire.listener(connection); // every instance shares the port's one listening socket
+    }
     if (open.incrementAndGet() > max) {
       over.add(connection);
     }
@@ -58,6 +61,17 @@ public final class ConnectionLimit {
     Problems.send(request.response(), ApiError.tooManyConnections("the gateway has " + max
         + " connections open, its limit (limits.maxConnections); retry shortly", 1));
     request.connection().close();
+  }
+
+  /** The listening socket, known once a connection came (null before: then there is nothing to race with). */
+  private volatile io.netty.channel.Channel listener;
+
+  /** Graceful stop: stops accepting at once (the kernel refuses new connections); open ones are kept. */
+  void stopAccepting() {
+    io.netty.channel.Channel l = listener;
+    if (l != null) {
+      l.close();
+    }
   }
 
   int open() {

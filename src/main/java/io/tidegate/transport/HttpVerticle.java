@@ -29,7 +29,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** One HTTP listener instance (several share the port, one per event loop) and its routes. */
@@ -85,7 +84,9 @@ public final class HttpVerticle extends VerticleBase {
         .connectionHandler(connections::opened)
         .invalidRequestHandler(HttpErrors::invalidRequest)
         .requestHandler(request -> {
-          if (connections.isOver(request)) {
+          if (publishing.draining().draining()) {
+            GracefulStop.refuse(request);
+          } else if (connections.isOver(request)) {
             connections.refuse(request);
           } else {
             router.handle(request);
@@ -94,16 +95,11 @@ public final class HttpVerticle extends VerticleBase {
         .listen();
   }
 
-  /** Stops accepting, lets in-flight requests finish (bounded by the shutdown timeout). */
+  /** The graceful stop of this loop's listener and sockets: {@link GracefulStop}. */
   @Override
   public Future<?> stop() {
-    if (server == null) {
-      return Future.succeededFuture();
-    }
-    Duration grace = Duration.ofMillis(Math.max(1, config.shutdownTimeout().toMillis() / 2));
-    ws.closeAll();
-    sse.closeAll();
-    return server.shutdown(grace);
+    return server == null ? Future.succeededFuture()
+        : GracefulStop.stop(server, connections, ws, sse, publishing.draining(), config.shutdownTimeout());
   }
 
   /** Read once, when the class loads (not on an event loop's time). */

@@ -53,6 +53,14 @@ public final class WsClient implements AutoCloseable {
     return connect(vertx, gw, 2 * 1024 * 1024, -1, "/ws?access_token=" + token);
   }
 
+  /** To a gateway on {@code port} of this host (one in a process of its own: {@link GatewayProcess}). */
+  public static WsClient connect(Vertx vertx, int port) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(2 * 1024 * 1024)
+        .setMaxMessageSize(2 * 1024 * 1024));
+    return new WsClient(client, Awaits.result(client.connect(
+        new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"))));
+  }
+
   private static WsClient connect(Vertx vertx, TestGateway gw, int maxFrame, int receiveBufferBytes, String uri) {
     WebSocketClientOptions options = new WebSocketClientOptions().setMaxFrameSize(maxFrame).setMaxMessageSize(maxFrame);
     if (receiveBufferBytes > 0) {
@@ -96,6 +104,11 @@ public final class WsClient implements AutoCloseable {
       }
       return n;
     }
+  }
+
+  /** How many frames of this type have arrived (counted without parsing them). */
+  public int countType(String type) {
+    return count("{\"type\":\"" + type + "\"");
   }
 
   /** How many records have arrived (counted without parsing them). */

@@ -3,6 +3,7 @@ package io.tidegate.transport.http;
 import io.tidegate.auth.Access;
 import io.tidegate.auth.AuthPolicy;
 import io.tidegate.error.Problems;
+import io.tidegate.publish.Draining;
 import io.tidegate.publish.IdempotencyCache;
 
 import io.tidegate.error.ApiError;
@@ -156,11 +157,26 @@ public final class PublishEndpoint {
       });
       return;
     }
-    long timer = vertx.setTimer(timeout.toMillis(), t -> Problems.send(ctx.response(), ApiError.timeout(
-        "Kafka did not acknowledge within " + timeout.toMillis() + " ms; the records may still be written. "
-            + "Retry with the same Idempotency-Key to learn their fate without writing them twice.", 5)));
+    // Exactly one answer: the outcome, the publish timeout, or the graceful stop's deadline (Draining), all on
+    // this context; whichever cancels the timer first answers.
+    Draining draining = publishing.draining();
+    Draining.Open[] open = new Draining.Open[1];
+    long timer = vertx.setTimer(timeout.toMillis(), t -> {
+      open[0].close();
+      Problems.send(ctx.response(), draining.timedOut("Kafka did not acknowledge within " + timeout.toMillis()
+          + " ms; the records may still be written. Retry with the same Idempotency-Key to learn their fate without "
+          + "writing them twice."));
+    });
+    open[0] = draining.open(context, e -> {
+      if (vertx.cancelTimer(timer)) {
+        Problems.send(ctx.response(), e);
+      }
+    });
     outcomes.onComplete(ar -> {
-      vertx.cancelTimer(timer);
+      if (!vertx.cancelTimer(timer)) {
+        return; // answered already (timeout, or the stop's deadline)
+      }
+      open[0].close();
       if (ar.failed()) {
         Problems.send(ctx, ar.cause());
       } else {

@@ -187,10 +187,13 @@ public final class SseEndpoint {
     throw ApiError.badRequest("'from' is latest, earliest or epoch milliseconds, not '" + raw + "'");
   }
 
-  /** Shutdown: every stream ends; browsers reconnect (to another gateway) with their Last-Event-ID. */
+  /**
+   * Graceful stop: every stream gets {@code event: draining} and ends after its last record's id; browsers
+   * reconnect (to another gateway) with their Last-Event-ID.
+   */
   public void closeAll() {
     context.context().owner().cancelTimer(heartbeatTimer);
     deadlines.stop();
-    List.copyOf(open).forEach(SseSession::finish);
+    List.copyOf(open).forEach(SseSession::drain);
   }
 }

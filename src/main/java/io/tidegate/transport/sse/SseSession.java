@@ -89,6 +89,18 @@ final class SseSession extends StreamClient {
   }
 
   /**
+   * Graceful stop: {@code event: draining} with the positions reached (topic to partition to next offset), then
+   * the stream ends. The event has no {@code id:}, so the client's last event id stays its last record's (or the
+   * {@code subscribed} one's): an EventSource reconnecting with it, to another gateway, gets every later record once.
+   */
+  void drain() {
+    if (!closed) {
+      event(new JsonObject().put("type", "draining").put("offsets", positions()));
+      finish();
+    }
+  }
+
+  /**
    * The token lapsed: a last {@code event: error} (a 401 problem, no {@code id}, so the client's last event id
    * stays its last record's), then the stream ends. A reconnect with a new token and that id loses nothing.
    */

@@ -94,4 +94,17 @@ public final class Wire {
     c.channelHandlerContext().channel().closeFuture().addListener(f -> action.run());
     return true;
   }
+
+  /**
+   * The listening socket the connection was accepted on (Netty's server channel), or null when the connection
+   * is not one Vert.x's HTTP server made. Closing it stops accepting at once (new connections are refused by the
+   * kernel) without touching the connections already open, which Vert.x's own shutdown closes when idle, also
+   * those accepted a moment ago whose request is still on its way: the graceful stop closes this first.
+   */
+  public static io.netty.channel.Channel listener(HttpConnection connection) {
+    if (!(connection instanceof HttpServerConnection c)) {
+      return null;
+    }
+    return c.channelHandlerContext().channel().parent();
+  }
 }

@@ -28,8 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class WsEndpoint {
   private static final Logger LOG = LoggerFactory.getLogger(WsEndpoint.class);
   private final StreamContext wsContext;
-  private final WsPublisher publisher;
-  private final Map<ServerWebSocket, WsSession> open = new HashMap<>();
+  private final PublishService publishing;
+  private final long publishTimeoutMs;
+  /** This loop's sockets, each with its session and its publisher (which counts its publishes in flight). */
+  private final Map<ServerWebSocket, Open> open = new HashMap<>();
+
+  private record Open(WsSession session, WsPublisher publisher) {}
   private final long pingTimer;
   private final AuthPolicy policy;
   /** When this loop's sockets must have authenticated, or their tokens lapse: one timer for them all. */
@@ -40,10 +44,11 @@ public final class WsEndpoint {
     this.wsContext = context;
     this.policy = policy;
     this.deadlines = new Deadlines(context.context().owner());
-    this.publisher = new WsPublisher(publishing, context.context().owner(), publishTimeout.toMillis());
+    this.publishing = publishing;
+    this.publishTimeoutMs = publishTimeout.toMillis();
     long every = context.config().pingSeconds() * 1000L;
     pingTimer = context.context().owner().setPeriodic(every, every,
-        t -> List.copyOf(open.values()).forEach(WsSession::keepAlive));
+        t -> List.copyOf(open.values()).forEach(o -> o.session().keepAlive()));
   }
 
   public void handle(RoutingContext ctx) {
@@ -62,8 +67,9 @@ public final class WsEndpoint {
         .onSuccess(ws -> {
           Wire.upgraded(connection);
           wsContext.sessions().incrementAndGet();
-          open.put(ws, new WsSession(ws, wsContext, publisher, policy, deadlines, identity, slot,
-              () -> open.remove(ws)));
+          WsPublisher publisher = new WsPublisher(publishing, wsContext.context().owner(), publishTimeoutMs);
+          open.put(ws, new Open(new WsSession(ws, wsContext, publisher, policy, deadlines, identity, slot,
+              () -> open.remove(ws)), publisher));
         })
         .onFailure(e -> {
           if (slot != null) {
@@ -76,14 +82,16 @@ public final class WsEndpoint {
   }
 
   /**
-   * Shutdown: every socket of this event loop is sent 1001 (going away). It does not wait for the clients'
-   * replies (a client that stopped reading never sends one); the listener's grace period bounds the rest.
+   * Graceful stop: every socket of this event loop drains ({@link WsDrain}: a {@code draining} frame with its
+   * offsets, its publishes answered, close 1012). Completes once every close frame is sent; it does not wait for
+   * the clients' replies (a client that stopped reading never sends one): the listener's grace bounds the rest.
    */
-  public void closeAll() {
+  public io.vertx.core.Future<Void> drainAll() {
     wsContext.context().owner().cancelTimer(pingTimer);
     deadlines.stop();
-    for (ServerWebSocket ws : List.copyOf(open.keySet())) {
-      ws.close((short) 1001, "going away");
-    }
+    List<io.vertx.core.Future<Void>> drains = new java.util.ArrayList<>();
+    // a socket's session leaves the map when it closes: iterate over a copy
+    Map.copyOf(open).forEach((ws, o) -> drains.add(WsDrain.drain(ws, o.session(), o.publisher())));
+    return io.vertx.core.Future.join(drains).mapEmpty();
   }
 }

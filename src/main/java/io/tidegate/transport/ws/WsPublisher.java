@@ -7,11 +7,13 @@ import io.tidegate.codec.RecordParser;
 import io.tidegate.codec.TopicNames;
 import io.tidegate.error.ApiError;
 import io.tidegate.error.ErrorMapper;
+import io.tidegate.publish.Draining;
 import io.tidegate.publish.PublishService;
 import io.tidegate.publish.Publisher.Ack;
 import io.tidegate.publish.Publisher.Failed;
 import io.tidegate.publish.Publisher.Outcome;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -33,10 +35,37 @@ final class WsPublisher {
   private final Vertx vertx;
   private final long timeoutMs;
 
+  /** Publishes of this socket not answered yet, and who waits for them to be (the socket's drain). */
+  private int waiting;
+  private Promise<Void> whenAnswered;
+
+  /** One per socket: it counts the socket's publishes waiting for Kafka. */
   WsPublisher(PublishService publishing, Vertx vertx, long timeoutMs) {
     this.publishing = publishing;
     this.vertx = vertx;
     this.timeoutMs = timeoutMs;
+  }
+
+  /** Completes once every publish of this socket made so far has been answered (on the socket's loop). */
+  Future<Void> answered() {
+    if (waiting == 0) {
+      return Future.succeededFuture();
+    }
+    if (whenAnswered == null) {
+      whenAnswered = Promise.promise();
+    }
+    return whenAnswered.future();
+  }
+
+  private void answered(Draining.Open open) {
+    if (open != null) {
+      open.close();
+    }
+    if (--waiting == 0 && whenAnswered != null) {
+      Promise<Void> p = whenAnswered;
+      whenAnswered = null;
+      p.complete();
+    }
   }
 
   /**
@@ -63,20 +92,40 @@ final class WsPublisher {
     List<PublishRecord> records = PublishRecord.withHeaders(parsed, access::stamp);
     access.chargePublish(records.size(), () -> PublishRecord.payloadBytes(parsed));
     Future<List<Outcome>> outcomes = publishing.submit(topic, records).outcomes();
-    long timer = vertx.setTimer(timeoutMs, t -> error.accept(id, ApiError.timeout(
-        "Kafka did not acknowledge within " + timeoutMs + " ms; the record may still be written", 5)));
+    // Exactly one answer: the outcome, the publish timeout, or the graceful stop's deadline (Draining)
+    Draining draining = publishing.draining();
+    Draining.Open[] open = new Draining.Open[1];
+    waiting++;
+    // answered(...) after the answer: the last one may let the socket's drain close it
+    long timer = vertx.setTimer(timeoutMs, t -> {
+      error.accept(id, draining.timedOut("Kafka did not acknowledge within " + timeoutMs
+          + " ms; the record may still be written"));
+      answered(open[0]);
+    });
+    open[0] = draining.open(vertx.getOrCreateContext(), e -> {
+      if (vertx.cancelTimer(timer)) {
+        error.accept(id, e);
+        answered(open[0]);
+      }
+    });
     outcomes.onComplete(ar -> {
       if (!vertx.cancelTimer(timer)) {
         return; // already answered with the timeout
       }
-      if (ar.failed()) {
-        error.accept(id, ErrorMapper.toApiError(ar.cause()));
-      } else if (ar.result().get(0) instanceof Ack a) {
-        reply.accept(new JsonObject().put("type", "ack").put("id", id).put("topic", topic).put("partition", a.partition())
-            .put("offset", a.offset()).put("timestamp", a.timestamp()));
-      } else if (ar.result().get(0) instanceof Failed f) {
-        error.accept(id, f.error());
-      }
+      answer(id, topic, ar, reply, error);
+      answered(open[0]);
     });
+  }
+
+  private static void answer(String id, String topic, io.vertx.core.AsyncResult<List<Outcome>> ar,
+      Consumer<JsonObject> reply, BiConsumer<String, ApiError> error) {
+    if (ar.failed()) {
+      error.accept(id, ErrorMapper.toApiError(ar.cause()));
+    } else if (ar.result().get(0) instanceof Ack a) {
+      reply.accept(new JsonObject().put("type", "ack").put("id", id).put("topic", topic).put("partition", a.partition())
+          .put("offset", a.offset()).put("timestamp", a.timestamp()));
+    } else if (ar.result().get(0) instanceof Failed f) {
+      error.accept(id, f.error());
+    }
   }
 }

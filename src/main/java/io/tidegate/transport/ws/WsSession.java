@@ -39,7 +39,6 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
   private int unanswered;
   private boolean answered;
   private long takenAtLastPing;
-
   private final GroupMemberships groups;
   private final WsAuth auth;
 
@@ -62,7 +61,6 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
       }
     });
     ws.closeHandler(v -> cleanUp());
-    // On shutdown the endpoint closes every socket with 1001 before the listener stops (WsEndpoint.closeAll).
   }
 
   /**
@@ -102,8 +100,7 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
       error(null, ApiError.malformedJson("a frame must be one JSON object"));
       return;
     }
-    Object idValue = msg.getValue("id");
-    String id = idValue == null ? null : String.valueOf(idValue);
+    String id = msg.getValue("id") == null ? null : String.valueOf(msg.getValue("id"));
     try {
       Object type = msg.getValue("type");
       if (!(type instanceof String t)) {
@@ -208,6 +205,14 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
   protected void closing() {
     auth.close();
     groups.closeAll();
+  }
+
+  /** Shutdown ({@link WsDrain}): live subscriptions and group memberships end; answers where they stood. */
+  JsonObject endSubscriptions() {
+    JsonObject at = positions();
+    List.copyOf(subs.keySet()).forEach(this::drop);
+    groups.closeAll();
+    return at;
   }
 
   // ---- identity: WsAuth ----

@@ -41,7 +41,9 @@ class PublishEndpointTest {
   void start() {
     vertx = Vertx.vertx();
     var config = io.tidegate.config.ConfigParser.parse(new io.vertx.core.json.JsonObject());
-    PublishEndpoint endpoint = new PublishEndpoint(vertx, null, cache, Duration.ofSeconds(30),
+    // a replay publishes nothing: the service is there for its drain state only
+    PublishEndpoint endpoint = new PublishEndpoint(vertx, new io.tidegate.publish.PublishService(null, null, null),
+        cache, Duration.ofSeconds(30),
         io.tidegate.auth.AuthPolicy.create(vertx, config.auth(), config.limits(),
             new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     Router router = Router.router(vertx);

@@ -395,13 +395,25 @@ class WebSocketIT {
   }
 
   @Test
-  void stoppingTheGatewayClosesSocketsWith1001() {
+  void stoppingTheGatewaySendsDrainingWithTheOffsetsThenCloses1012() {
+    String topic = uniqueTopic("ws-drain");
+    createTopic(topic, 2);
     TestGateway own = TestGateway.start();
     WsClient c = WsClient.connect(clients, own);
-    c.send(new JsonObject().put("type", "ping").put("id", "p"));
-    c.awaitType("pong", "p");
+    c.send(new JsonObject().put("type", "subscribe").put("id", "s").put("topics", new JsonArray().add(topic)));
+    c.awaitType("subscribed", "s");
+    for (int i = 0; i < 3; i++) {
+      assertEquals(200, Http.postJson(own.url("/topics/" + topic + "/records"),
+          new JsonObject().put("partition", 1).put("value", i)).status());
+    }
+    c.awaitRecords(3);
     own.close();
     Awaits.until("the socket is closed", () -> c.closeCode() != null);
-    assertEquals((short) 1001, c.closeCode(), "going away");
+    assertEquals((short) 1012, c.closeCode(), "service restart: reconnect (elsewhere) at once");
+    List<JsonObject> frames = c.frames();
+    JsonObject last = frames.get(frames.size() - 1);
+    assertEquals("draining", last.getString("type"), "the last frame before the close: " + frames);
+    assertEquals(new JsonObject().put(topic, new JsonObject().put("0", 0L).put("1", 3L)), last.getJsonObject("offsets"),
+        "the next offset of every partition, as a subscribe takes it back in from.offsets");
   }
 }
