@@ -14,6 +14,7 @@ import io.tidegate.testing.Jwts;
 import io.tidegate.testing.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.openapi.contract.OpenAPIContract;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -288,6 +290,7 @@ class OpenApiIT {
     check("deleteWebhook", 401, () -> Http.delete(gw.url(w)));
     check("deleteWebhook", 403, () -> Http.delete(gw.url(w), nobody));
     check("deleteWebhook", 404, () -> Http.delete(gw.url(w), ada));
+    redrive(ada, nobody);
 
     // Server-Sent Events: the stream's start, and the problems answered before it
     String[] reader = token("sse-reader", new JsonObject().put("subscribe", new JsonArray().add("*")));
@@ -306,6 +309,79 @@ class OpenApiIT {
 
     kafkaUnreachable(topic);
     assertEveryDocumentedAnswerWasSeen();
+  }
+
+  /**
+   * {@code POST /webhooks/{name}/redrive} and the status it fills, with a real receiver: at {@code /flaky} it answers
+   * what the test says (-1: never), at {@code /gone} 410. Each webhook tries a record once, so a failure dead-letters it.
+   */
+  private static void redrive(String[] ada, String[] nobody) {
+    AtomicInteger flaky = new AtomicInteger(500);
+    AtomicInteger calls = new AtomicInteger();
+    HttpServer receiver = Awaits.result(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+      calls.incrementAndGet();
+      int status = req.path().endsWith("/gone") ? 410 : flaky.get();
+      if (status > 0) {
+        req.response().setStatusCode(status).end();
+      } // else it hangs: the redrive waits on it
+    })).listen(0, "127.0.0.1"));
+    try {
+      String topic = uniqueTopic("apidocs-redriven");
+      createTopic(topic, 1);
+      String hook = uniqueTopic("apidocs-redrive");
+      String w = "/webhooks/" + hook;
+      JsonObject def = new JsonObject().put("name", hook).put("topics", new JsonArray().add(topic))
+          .put("url", "http://127.0.0.1:" + receiver.actualPort() + "/flaky").put("maxAttempts", 1)
+          .put("timeoutMs", 120_000);
+      assertEquals(201, Http.postJson(gw.url("/webhooks"), def, ada).status());
+      Supplier<JsonObject> status = () -> Http.get(gw.url(w + "/status"), ada).json();
+      JsonObject rec = new JsonObject().put("key", "r").put("value", 1);
+
+      // a dead letter: the status shows the receiver's error and the letter waiting; a redrive sends it
+      assertEquals(200, Http.postJson(gw.url("/topics/" + topic + "/records"), rec, ada).status());
+      Awaits.until("the record is dead-lettered", () -> status.get().getLong("deadLettered") == 1
+          && Long.valueOf(1).equals(status.get().getJsonObject("redrive").getLong("waiting")));
+      JsonObject failed = check("webhookStatus", 200, () -> Http.get(gw.url(w + "/status"), ada)).json();
+      assertEquals(500, failed.getJsonObject("lastError").getInteger("status"));
+      assertEquals("idle", failed.getJsonObject("redrive").getString("state"));
+      flaky.set(204);
+      assertEquals(1, check("redriveWebhook", 202, () -> Http.postJson(gw.url(w + "/redrive"), new JsonObject(), ada))
+          .json().getInteger("redriving"));
+      Awaits.until("the redrive is done", () -> "done".equals(status.get().getJsonObject("redrive").getString("state")));
+      JsonObject done = check("webhookStatus", 200, () -> Http.get(gw.url(w + "/status"), ada)).json();
+      assertEquals(1L, done.getJsonObject("redrive").getLong("redriven"));
+
+      // another dead letter, and a receiver that hangs: the redrive runs until the webhook is deleted, and a second is 409
+      flaky.set(500);
+      assertEquals(200, Http.postJson(gw.url("/topics/" + topic + "/records"), rec, ada).status());
+      Awaits.until("the second record is dead-lettered", () -> status.get().getLong("deadLettered") == 2
+          && Long.valueOf(1).equals(status.get().getJsonObject("redrive").getLong("waiting")));
+      flaky.set(-1);
+      int before = calls.get();
+      check("redriveWebhook", 202, () -> Http.postJson(gw.url(w + "/redrive"), new JsonObject(), ada));
+      Awaits.until("the redrive is sending", () -> calls.get() > before);
+      check("redriveWebhook", 409, () -> Http.postJson(gw.url(w + "/redrive"), new JsonObject(), ada));
+      JsonObject running = check("webhookStatus", 200, () -> Http.get(gw.url(w + "/status"), ada)).json();
+      assertEquals("running", running.getJsonObject("redrive").getString("state"));
+      check("redriveWebhook", 401, () -> Http.postJson(gw.url(w + "/redrive"), new JsonObject()));
+      check("redriveWebhook", 403, () -> Http.postJson(gw.url(w + "/redrive"), new JsonObject(), nobody));
+      check("redriveWebhook", 404, () -> Http.postJson(gw.url(w + "-none/redrive"), new JsonObject(), ada));
+      assertEquals(204, Http.delete(gw.url(w), ada).status());
+
+      // a receiver answered 410: the webhook is disabled, and a redrive of it is 409 too
+      JsonObject goneDef = def.copy().put("name", hook + "-gone")
+          .put("url", "http://127.0.0.1:" + receiver.actualPort() + "/gone");
+      assertEquals(201, Http.postJson(gw.url("/webhooks"), goneDef, ada).status());
+      String g = "/webhooks/" + hook + "-gone";
+      assertEquals(200, Http.postJson(gw.url("/topics/" + topic + "/records"), rec, ada).status());
+      Awaits.until("the webhook is disabled", () -> "disabled".equals(Http.get(gw.url(g + "/status"), ada).json()
+          .getString("state")));
+      check("webhookStatus", 200, () -> Http.get(gw.url(g + "/status"), ada));
+      check("redriveWebhook", 409, () -> Http.postJson(gw.url(g + "/redrive"), new JsonObject(), ada));
+      assertEquals(204, Http.delete(gw.url(g), ada).status());
+    } finally {
+      Awaits.result(receiver.close());
+    }
   }
 
   /** A gateway in front of a port where no broker listens: every route that needs Kafka answers 503. */
@@ -345,6 +421,7 @@ class OpenApiIT {
       check("getWebhook", 503, () -> Http.get(base + "/webhooks/never"));
       check("webhookStatus", 503, () -> Http.get(base + "/webhooks/never/status"));
       check("deleteWebhook", 503, () -> Http.delete(base + "/webhooks/never"));
+      check("redriveWebhook", 503, () -> Http.postJson(base + "/webhooks/never/redrive", new JsonObject()));
     } finally {
       Awaits.result(down.stop());
       Awaits.result(deadVertx.close());
