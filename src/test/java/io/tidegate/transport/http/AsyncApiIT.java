@@ -251,6 +251,23 @@ class AsyncApiIT {
       validateEvents(sse);
     }
 
+    // graceful stop: a WebSocket gets draining with its offsets then 1012; an SSE stream gets event: draining and ends
+    TestGateway stopping = TestGateway.start(new JsonObject());
+    try (WsClient ws = WsClient.connect(vertx, stopping);
+        SseClient sse = SseClient.open(stopping.url("/events?topic=" + topic + "&from=earliest"))) {
+      send(ws, new JsonObject().put("type", "subscribe").put("id", "s4").put("topics", new JsonArray().add(topic))
+          .put("from", "earliest"));
+      ws.awaitType("subscribed", "s4");
+      ws.awaitRecords(5);
+      sse.awaitRecords(5);
+      stopping.close();
+      assertEquals(1012, ws.awaitClose());
+      ws.awaitType("draining", null);
+      Awaits.until("event: draining", Duration.ofSeconds(30), () -> !sse.named("draining").isEmpty());
+      validateFrames(ws);
+      validateEvents(sse);
+    }
+
     List<String> unseen = new ArrayList<>();
     doc.getJsonObject("channels").forEach(c -> ((JsonObject) c.getValue()).getJsonObject("messages").forEach(m -> {
       JsonObject msg = (JsonObject) ApiDocs.resolve(doc, ((JsonObject) m.getValue()).getString("$ref"));
