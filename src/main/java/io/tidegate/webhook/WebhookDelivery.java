@@ -210,6 +210,10 @@ final class WebhookDelivery extends VerticleBase {
     if (paused && !stopped && inFlight < maxInFlight && ahead() < MAX_AHEAD) {
       paused = false;
       consumer.resume(new HashSet<>(assigned));
+      // the consumer's one worker thread is most likely in a poll that, every partition being paused, returns only
+      // at its timeout (a second): the resume waits behind it. Waking the poll up (Kafka's one thread-safe call;
+      // the stream takes the WakeupException as an empty poll) applies the resume now.
+      consumer.unwrap().wakeup();
     }
   }
 
