@@ -225,6 +225,11 @@ final class WebhookDelivery extends VerticleBase {
     return n;
   }
 
+  private static boolean wokeUp(Throwable e) {
+    return e instanceof org.apache.kafka.common.errors.WakeupException
+        || e.getCause() instanceof org.apache.kafka.common.errors.WakeupException;
+  }
+
   private Future<Void> commit() {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     Map<TopicPartition, PartitionLedger> which = new HashMap<>();
@@ -241,6 +246,12 @@ final class WebhookDelivery extends VerticleBase {
     return consumer.commit(offsets).<Void>map(done -> {
       offsets.forEach((tp, o) -> which.get(tp).committed(o.getOffset()));
       return null;
-    }).onFailure(e -> LOG.debug("webhook '{}': commit failed ({}); the next one covers it", def.name(), e.toString()));
+    }).onFailure(e -> {
+      if (wokeUp(e)) {
+        // the commit (a commitSync on the consumer's thread) took the wake-up meant for a paused poll: send another
+        consumer.unwrap().wakeup();
+      }
+      LOG.debug("webhook '{}': commit failed ({}); the next one covers it", def.name(), e.toString());
+    });
   }
 }
