@@ -210,6 +210,10 @@ final class WebhookDelivery extends VerticleBase {
     if (paused && !stopped && inFlight < maxInFlight && ahead() < MAX_AHEAD) {
       paused = false;
       consumer.resume(new HashSet<>(assigned));
+      // the consumer's one worker thread is most likely in a poll that, every partition being paused, returns only
+      // at its timeout (a second): the resume waits behind it. Waking the poll up (Kafka's one thread-safe call;
+      // the stream takes the WakeupException as an empty poll) applies the resume now.
+      consumer.unwrap().wakeup();
     }
   }
 
@@ -219,6 +223,11 @@ final class WebhookDelivery extends VerticleBase {
       n += ledger.ahead();
     }
     return n;
+  }
+
+  private static boolean wokeUp(Throwable e) {
+    return e instanceof org.apache.kafka.common.errors.WakeupException
+        || e.getCause() instanceof org.apache.kafka.common.errors.WakeupException;
   }
 
   private Future<Void> commit() {
@@ -237,6 +246,12 @@ final class WebhookDelivery extends VerticleBase {
     return consumer.commit(offsets).<Void>map(done -> {
       offsets.forEach((tp, o) -> which.get(tp).committed(o.getOffset()));
       return null;
-    }).onFailure(e -> LOG.debug("webhook '{}': commit failed ({}); the next one covers it", def.name(), e.toString()));
+    }).onFailure(e -> {
+      if (wokeUp(e)) {
+        // the commit (a commitSync on the consumer's thread) took the wake-up meant for a paused poll: send another
+        consumer.unwrap().wakeup();
+      }
+      LOG.debug("webhook '{}': commit failed ({}); the next one covers it", def.name(), e.toString());
+    });
   }
 }
