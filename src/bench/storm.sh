@@ -17,7 +17,7 @@ WORK=target/bench-storm
 rm -rf "$WORK" && mkdir -p "$WORK"
 
 # every socket is a file descriptor in the client JVM and one in the gateway: raise the limit to the hard limit
-ulimit -n "$(ulimit -Hn)"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 echo "open files limit: $(ulimit -n)"
 max_clients=$(echo "$CLIENTS" | tr ',' '\n' | sort -n | tail -1)
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max_clients + 2000)) ]; then

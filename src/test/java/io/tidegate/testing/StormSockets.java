@@ -3,6 +3,7 @@ package io.tidegate.testing;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -48,6 +49,9 @@ public final class StormSockets implements AutoCloseable {
     this.port = port;
     this.topic = topic;
     this.partitions = partitions;
+    // load JSON's classes here, not on the clients' event loops (thousands of first subscribes on a busy machine)
+    new JsonObject(new JsonObject().put("type", "subscribe").put("topics", new JsonArray().add(topic))
+        .put("from", new JsonObject().put("offsets", new JsonObject().put(topic, new JsonObject().put("0", 0L)))).encode());
   }
 
   /**
@@ -125,7 +129,8 @@ public final class StormSockets implements AutoCloseable {
     }
     return clients.size() + " clients: " + open + " connected, " + upgraded + " upgraded, " + subscribed()
         + " subscribed, " + caughtUp() + " caught up; " + after + " records since the drop; " + retries
-        + " subscribes retried after a 503; " + connectFailures + " connects failed; problems " + problems();
+        + " subscribes retried after a 503; " + connectFailures + " connects failed; " + problemCount + " problems, the first "
+        + problems().subList(0, Math.min(3, problems().size()));
   }
 
   public List<Client> clients() {
@@ -276,7 +281,7 @@ public final class StormSockets implements AutoCloseable {
       if (socket == null) {
         return;
       }
-      JsonObject sub = new JsonObject().put("type", "subscribe").put("id", "s").put("topics", List.of(topic));
+      JsonObject sub = new JsonObject().put("type", "subscribe").put("id", "s").put("topics", new JsonArray().add(topic));
       if (!resumed) {
         sub.put("from", "latest");
       } else {
