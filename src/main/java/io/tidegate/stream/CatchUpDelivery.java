@@ -29,8 +29,13 @@ final class CatchUpDelivery {
     if (!c.catchUps().tryAcquire()) {
       return false;
     }
-    s.catchUp = new CatchUpReader(c.clients(), c.catchUpWorkers(), s.topic, s.next);
+    beginHeld(s);
     return true;
+  }
+
+  /** As {@link #begin}, with a catch-up permit the caller already took; {@link #end} gives it back. */
+  void beginHeld(Subscription s) {
+    s.catchUp = new CatchUpReader(c.clients(), c.catchUpWorkers(), s.topic, s.next);
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.tidegate.stream;
 
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,37 +34,55 @@ public final class Fanout implements LiveFeed.Sink {
   /** Topics with at least one subscriber here that is not congested. */
   private final Set<String> ready = new java.util.HashSet<>();
 
+  /**
+   * Adds a client to a topic here, once. Copy-on-write with a plain array copy, no set rebuilt: thousands of
+   * sockets subscribing in one task (a reconnect storm, answered together when a look-up completes) cost a
+   * memory copy each, not a hash set of every subscriber each.
+   */
   void register(String topic, StreamClient session) {
-    Set<StreamClient> set = new LinkedHashSet<>(List.of(byTopic.getOrDefault(topic, NONE)));
-    if (set.add(session)) {
-      int[] l = load.computeIfAbsent(topic, t -> new int[2]);
-      l[0]++;
-      l[1] += session.congested() ? 1 : 0;
-      updateReady(topic);
+    StreamClient[] current = byTopic.getOrDefault(topic, NONE);
+    if (indexOf(current, session) >= 0) {
+      return;
     }
-    byTopic.put(topic, set.toArray(NONE));
+    StreamClient[] next = java.util.Arrays.copyOf(current, current.length + 1);
+    next[current.length] = session;
+    byTopic.put(topic, next);
+    int[] l = load.computeIfAbsent(topic, t -> new int[2]);
+    l[0]++;
+    l[1] += session.congested() ? 1 : 0;
+    updateReady(topic);
   }
 
   void unregister(String topic, StreamClient session) {
     StreamClient[] current = byTopic.get(topic);
-    if (current == null) {
+    int i = current == null ? -1 : indexOf(current, session);
+    if (i < 0) {
       return;
     }
-    Set<StreamClient> set = new LinkedHashSet<>(List.of(current));
-    if (set.remove(session)) {
-      int[] l = load.get(topic);
-      l[0]--;
-      l[1] -= session.congested() ? 1 : 0;
-      if (l[0] == 0) {
-        load.remove(topic);
-      }
-      updateReady(topic);
-    }
-    if (set.isEmpty()) {
+    if (current.length == 1) {
       byTopic.remove(topic);
     } else {
-      byTopic.put(topic, set.toArray(NONE));
+      StreamClient[] next = new StreamClient[current.length - 1];
+      System.arraycopy(current, 0, next, 0, i);
+      System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+      byTopic.put(topic, next);
     }
+    int[] l = load.get(topic);
+    l[0]--;
+    l[1] -= session.congested() ? 1 : 0;
+    if (l[0] == 0) {
+      load.remove(topic);
+    }
+    updateReady(topic);
+  }
+
+  private static int indexOf(StreamClient[] clients, StreamClient session) {
+    for (int i = 0; i < clients.length; i++) {
+      if (clients[i] == session) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** A session's queue crossed half its budget (or drained): counts for each of its topics. */

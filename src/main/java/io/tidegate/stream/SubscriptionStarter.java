@@ -100,15 +100,25 @@ final class SubscriptionStarter {
           ApiError.unavailable("the gateway could not start reading '" + topic + "' from Kafka in time; retry shortly", 1)));
       return positioned.future().onComplete(ar -> c.context().owner().cancelTimer(timer));
     }
-    return starts.resolve(id, topic, from, partitions, client::event).compose(offsets -> {
-      if (client.closed) {
-        return Future.failedFuture(gone());
+    // The permit is taken before the look-ups: in a reconnect storm, a subscribe refused for want of one costs
+    // Kafka nothing (thousands of retries of two offset look-ups each crowded out the readiness probe).
+    if (!c.catchUps().tryAcquire()) {
+      return Future.failedFuture(ApiError.overloaded("too many subscriptions reading the past at once; retry shortly"));
+    }
+    Future<Map<Integer, Long>> offsets;
+    try {
+      offsets = starts.resolve(id, topic, from, partitions, client::event);
+    } catch (RuntimeException e) {
+      offsets = Future.failedFuture(e); // the permit goes back below, however the look-up failed
+    }
+    return offsets.transform(ar -> {
+      if (ar.failed() || client.closed) {
+        c.catchUps().release();
+        return Future.failedFuture(ar.failed() ? ar.cause() : gone());
       }
       Subscription s = new Subscription(id, topic, filter, false);
-      s.next.putAll(offsets);
-      if (!client.past.begin(s)) {
-        return Future.failedFuture(ApiError.overloaded("too many subscriptions reading the past at once; retry shortly"));
-      }
+      s.next.putAll(ar.result());
+      client.past.beginHeld(s);
       client.register(s);
       made.add(s);
       return Future.succeededFuture();

@@ -96,6 +96,36 @@ class FanoutTest {
   }
 
   @Test
+  void clientsLeavingFromTheMiddleOrTheEndsLeaveTheOthersInOrderAndUnknownOnesChangeNothing() {
+    List<Counting> all = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Counting c = new Counting();
+      at(c, 0);
+      all.add(c);
+      fanout.register("t", c);
+    }
+    Counting stranger = new Counting();
+    fanout.unregister("t", stranger); // never registered: nothing changes
+    fanout.unregister("other", all.get(0)); // a topic it is not on: nothing changes
+    fanout.unregister("t", all.get(2));
+    fanout.unregister("t", all.get(0));
+    fanout.unregister("t", all.get(4));
+    fanout.unregister("t", all.get(4)); // twice is once
+    fanout.records(List.of(record(0)), () -> {});
+    assertEquals(List.of(0L), all.get(1).got);
+    assertEquals(List.of(0L), all.get(3).got);
+    for (int i : new int[] {0, 2, 4}) {
+      assertEquals(List.of(), all.get(i).got);
+    }
+    fanout.unregister("t", all.get(1));
+    fanout.unregister("t", all.get(3));
+    fanout.register("t", all.get(2)); // back after the topic emptied
+    fanout.records(List.of(record(1)), () -> {});
+    assertEquals(List.of(1L), all.get(2).got);
+    assertEquals(List.of(0L), all.get(3).got);
+  }
+
+  @Test
   void theTopicPausesOnlyWhileEveryClientOfItIsCongested() {
     Counting a = new Counting();
     Counting b = new Counting();

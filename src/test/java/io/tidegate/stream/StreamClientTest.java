@@ -123,6 +123,12 @@ class StreamClientTest {
       return subscribe(id, topics, t -> RecordFilter.ALL, t -> "latest", t -> partitions);
     }
 
+    /** A subscribe of a one-partition topic from offsets: a catch-up read, after a look-up of the log's bounds. */
+    Future<Void> subscribeFromOffset(String topic, long offset) {
+      Object from = new JsonObject().put("offsets", new JsonObject().put(topic, new JsonObject().put("0", offset)));
+      return subscribe("a", List.of(topic), t -> RecordFilter.ALL, t -> from, t -> Future.succeededFuture(1));
+    }
+
     void takeAll() {
       List<Promise<Void>> done = List.copyOf(writes);
       writes.clear();
@@ -158,6 +164,32 @@ class StreamClientTest {
     protected void overBudget(ApiError error, JsonObject resume) {
       this.resume = resume;
     }
+  }
+
+  /** Waits for a future that must fail, and answers why. */
+  private static Throwable failure(Future<?> f) {
+    return assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).getCause();
+  }
+
+  @Test
+  void aSubscribeFromOffsetsWithNoCatchUpPermitFreeIsRefusedBeforeAnyLookUp() {
+    FakeClient client = on(FakeClient::new);
+    streams.catchUps().drainPermits();
+    // This gateway has no TopicService: a subscribe that looked the log's bounds up first would fail otherwise.
+    Throwable refused = failure(on(() -> client.subscribeFromOffset("t", 5)));
+    assertTrue(refused instanceof ApiError e && e.status() == 503, "refused with 503 before a look-up: " + refused);
+    assertEquals(0, streams.catchUps().availablePermits());
+    assertEquals(0, streams.subscriptions().get());
+  }
+
+  @Test
+  void theCatchUpPermitTakenForASubscribeIsGivenBackWhenItsLookUpFails() {
+    FakeClient client = on(FakeClient::new);
+    int free = streams.catchUps().availablePermits();
+    failure(on(() -> client.subscribeFromOffset("t", 5))); // no TopicService here: the look-up fails
+    assertEquals(free, streams.catchUps().availablePermits());
+    assertEquals(0, streams.subscriptions().get());
   }
 
   @Test
