@@ -17,10 +17,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class KafkaClients {
   private final String bootstrapServers;
   private final TidegateConfig.Kafka config;
+  /** Catch-up consumers kept between catch-ups (as many as the catch-up workers can use at once, twice over). */
+  private final CatchUpConsumers catchUps = new CatchUpConsumers(this::catchUpConsumer, 8);
 
   public KafkaClients(String bootstrapServers, TidegateConfig.Kafka config) {
     this.bootstrapServers = bootstrapServers;
     this.config = config;
+  }
+
+  /** The catch-up consumers kept for reuse; see {@link CatchUpConsumers}. */
+  public CatchUpConsumers catchUpConsumers() {
+    return catchUps;
   }
 
   public String bootstrapServers() {

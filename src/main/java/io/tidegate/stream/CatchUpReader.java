@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 
@@ -29,7 +29,7 @@ final class CatchUpReader {
   private final String topic;
   private final Map<Integer, Long> from;
   /** Built on the worker at the first read: Kafka's consumer constructor is too heavy for an event loop. */
-  private KafkaConsumer<byte[], byte[]> consumer;
+  private Consumer<byte[], byte[]> consumer;
   private boolean closed;
 
   CatchUpReader(KafkaClients clients, WorkerExecutor workers, String topic, Map<Integer, Long> from) {
@@ -40,7 +40,7 @@ final class CatchUpReader {
   }
 
   private void open() {
-    consumer = clients.catchUpConsumer();
+    consumer = clients.catchUpConsumers().take();
     List<TopicPartition> tps = new ArrayList<>();
     from.keySet().forEach(p -> tps.add(new TopicPartition(topic, p)));
     consumer.assign(tps);
@@ -87,7 +87,7 @@ final class CatchUpReader {
         if (!closed) {
           closed = true;
           if (consumer != null) {
-            consumer.close(Duration.ofSeconds(1));
+            clients.catchUpConsumers().give(consumer); // unassigned and kept for the next catch-up
           }
         }
       }

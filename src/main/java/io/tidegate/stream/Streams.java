@@ -75,9 +75,10 @@ public record Streams(
     return config.maxGroupMembers() - groupMembers.availablePermits();
   }
 
-  /** Stops the feed and the catch-up workers; call off the event loop (it waits for the feed's thread). */
+  /** Stops the feed, the catch-up workers and their kept consumers; call off the event loop (it waits for the feed's thread). */
   public void close() {
     catchUpWorkers.close();
+    clients.catchUpConsumers().closeIdle();
     feed.close();
   }
 }
