@@ -152,10 +152,13 @@ public final class Fanout implements LiveFeed.Sink {
   @Override
   public void records(List<FeedRecord> batch, Runnable taken) {
     Map<String, List<FeedRecord>> byTopicRecords = new java.util.LinkedHashMap<>();
+    long oldest = Long.MAX_VALUE;
     for (FeedRecord r : batch) {
+      oldest = Math.min(oldest, r.record().timestamp());
       byTopicRecords.computeIfAbsent(r.topic(), t -> new java.util.ArrayList<>()).add(r);
       liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
     }
+    feed.latency().dispatched(oldest);
     List<Work> work = new java.util.ArrayList<>();
     byTopicRecords.forEach((topic, records) -> {
       StreamClient[] targets = sessions(topic);
