@@ -85,4 +85,42 @@ class WireTest {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
+
+  /** Both Vert.x connections of an upgraded socket lose their thread-safe queue, and frames still flow both ways. */
+  @Test
+  void anUpgradedSocketWritesDirectlyAndStillCarriesFrames() throws Exception {
+    assertTrue(DirectQueues.available(), "Vert.x's direct outbound queue and the fields it replaces are where expected");
+    Vertx vertx = Vertx.vertx();
+    try {
+      java.util.concurrent.CompletableFuture<Integer> replaced = new java.util.concurrent.CompletableFuture<>();
+      HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+        var connection = req.connection();
+        req.toWebSocket().onSuccess(ws -> {
+          replaced.complete(Wire.directWrites(connection));
+          ws.textMessageHandler(text -> {
+            for (int i = 0; i < 100; i++) {
+              ws.writeTextMessage(text + i);
+            }
+          });
+        });
+      }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      var ws = vertx.createWebSocketClient().connect(server.actualPort(), "127.0.0.1", "/")
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(2, replaced.get(10, TimeUnit.SECONDS), "the HTTP connection's queue and the WebSocket's");
+      java.util.List<String> got = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(100);
+      ws.textMessageHandler(t -> {
+        got.add(t);
+        all.countDown();
+      });
+      ws.writeTextMessage("m");
+      assertTrue(all.await(10, TimeUnit.SECONDS), "every frame arrives: " + got.size());
+      for (int i = 0; i < 100; i++) {
+        assertEquals("m" + i, got.get(i), "in order");
+      }
+      assertEquals(0, Wire.directWrites(null));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
 }
