@@ -6,7 +6,7 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.util.Queue;
 
-/** {@link Wire#directWrites}: the reflective part, looked up once; absent members make it a no-op. */
+/** {@link Wire#releaseUpgradedQueue}: the reflective part, looked up once; absent members make it a no-op. */
 final class DirectQueues {
   private static final Field QUEUE;
   private static final Field MQP;

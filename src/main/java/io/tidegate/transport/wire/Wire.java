@@ -83,32 +83,20 @@ public final class Wire {
   }
 
   /**
-   * Lightens an idle connection by about 4.7 KiB per Vert.x connection object. Vert.x gives each connection an
-   * outbound queue that any thread may write into: a multi-producer queue whose first chunk (1,025 references,
-   * about 4 KiB) is allocated with the connection whether it ever queues anything or not, and a WebSocket has
-   * two such connections (the HTTP one it upgraded from, which stays reachable, and its own). Tidegate writes a
-   * client's bytes only on the client's event loop (a {@code StreamClient} is confined to it), so the queue is
-   * replaced by Vert.x's own direct one (what {@code HttpServerOptions.strictThreadMode} installs), which hands
-   * writes to Netty at once; Netty's outbound buffer and the client's byte budget still bound what waits. Call
-   * on the connection's event loop, before anything but the handshake was written. A queue that holds anything
-   * is left as it is. Only HTTP/1.x connections (an HTTP/2 one is shared by many streams). Returns how many
-   * queues were replaced (0 when Vert.x's internals moved: see WireTest).
+   * Lightens an upgraded WebSocket by about 4.7 KiB. Vert.x gives each connection an outbound queue that any
+   * thread may write into: a multi-producer queue whose first chunk (1,025 references, about 4 KiB) is allocated
+   * with the connection whether it ever queues anything or not. After an upgrade the HTTP/1.1 connection stays
+   * reachable (the WebSocket keeps its request) but nothing writes through it any more: the WebSocket writes
+   * through a connection of its own. Its queue is replaced by Vert.x's direct one (what
+   * {@code HttpServerOptions.strictThreadMode} installs). The WebSocket's own queue is left as it is: with the
+   * direct one, closing a thousand sockets that stopped reading blocked an event loop (SlowClientsIT). Call on
+   * the connection's event loop once the upgrade succeeded. A queue that holds anything is left as it is.
+   * Returns whether the queue was replaced (false when Vert.x's internals moved: see WireTest).
    */
-  public static int directWrites(HttpConnection connection) {
-    if (!(connection instanceof io.vertx.core.http.impl.http1.Http1ServerConnection c)) {
-      return 0;
-    }
-    int n = 0;
-    for (java.util.Map.Entry<String, io.netty.channel.ChannelHandler> e : c.channelHandlerContext().pipeline()) {
-      if (e.getValue() instanceof io.vertx.core.net.impl.VertxHandler<?> h
-          && DirectQueues.replace(h.getConnection())) {
-        n++;
-      }
-    }
-    if (DirectQueues.replace(connection)) {
-      n++;
-    }
-    return n;
+  public static boolean releaseUpgradedQueue(HttpConnection connection) {
+    return connection instanceof io.vertx.core.http.impl.http1.Http1ServerConnection c
+        && c.channelHandlerContext().pipeline().get(WebSocketFrameDecoder.class) != null
+        && DirectQueues.replace(c);
   }
 
   /**

@@ -61,7 +61,7 @@ public final class WsEndpoint {
     ctx.request().toWebSocket()
         .onSuccess(ws -> {
           Wire.upgraded(connection);
-          Wire.directWrites(connection); // ~9 KiB less per socket: its writes are all made on this loop
+          Wire.releaseUpgradedQueue(connection); // ~4.7 KiB less per socket: nothing writes through it now
           wsContext.sessions().incrementAndGet();
           open.put(ws, new WsSession(ws, wsContext, publisher, policy, deadlines, identity, slot,
               () -> open.remove(ws)));
