@@ -83,23 +83,6 @@ public final class Wire {
   }
 
   /**
-   * Lightens an upgraded WebSocket by about 4.7 KiB. Vert.x gives each connection an outbound queue that any
-   * thread may write into: a multi-producer queue whose first chunk (1,025 references, about 4 KiB) is allocated
-   * with the connection whether it ever queues anything or not. After an upgrade the HTTP/1.1 connection stays
-   * reachable (the WebSocket keeps its request) but nothing writes through it any more: the WebSocket writes
-   * through a connection of its own. Its queue is replaced by Vert.x's direct one (what
-   * {@code HttpServerOptions.strictThreadMode} installs). The WebSocket's own queue is left as it is: with the
-   * direct one, closing a thousand sockets that stopped reading blocked an event loop (SlowClientsIT). Call on
-   * the connection's event loop once the upgrade succeeded. A queue that holds anything is left as it is.
-   * Returns whether the queue was replaced (false when Vert.x's internals moved: see WireTest).
-   */
-  public static boolean releaseUpgradedQueue(HttpConnection connection) {
-    return connection instanceof io.vertx.core.http.impl.http1.Http1ServerConnection c
-        && c.channelHandlerContext().pipeline().get(WebSocketFrameDecoder.class) != null
-        && DirectQueues.replace(c);
-  }
-
-  /**
    * Runs {@code action} once the connection's socket has closed, also when it was upgraded to a WebSocket
    * (Vert.x stops calling the HttpConnection's close handler after an upgrade). Returns false, doing nothing,
    * when the connection is not one Vert.x's HTTP server made.

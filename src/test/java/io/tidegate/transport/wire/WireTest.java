@@ -85,42 +85,4 @@ class WireTest {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
-
-  /** The HTTP connection of an upgraded socket loses its thread-safe queue, and frames still flow both ways. */
-  @Test
-  void anUpgradedSocketWritesDirectlyAndStillCarriesFrames() throws Exception {
-    assertTrue(DirectQueues.available(), "Vert.x's direct outbound queue and the fields it replaces are where expected");
-    Vertx vertx = Vertx.vertx();
-    try {
-      java.util.concurrent.CompletableFuture<Boolean> replaced = new java.util.concurrent.CompletableFuture<>();
-      HttpServer server = vertx.createHttpServer().requestHandler(req -> {
-        var connection = req.connection();
-        req.toWebSocket().onSuccess(ws -> {
-          replaced.complete(Wire.releaseUpgradedQueue(connection));
-          ws.textMessageHandler(text -> {
-            for (int i = 0; i < 100; i++) {
-              ws.writeTextMessage(text + i);
-            }
-          });
-        });
-      }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      var ws = vertx.createWebSocketClient().connect(server.actualPort(), "127.0.0.1", "/")
-          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      assertTrue(replaced.get(10, TimeUnit.SECONDS), "the upgraded HTTP connection's queue is replaced");
-      java.util.List<String> got = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-      java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(100);
-      ws.textMessageHandler(t -> {
-        got.add(t);
-        all.countDown();
-      });
-      ws.writeTextMessage("m");
-      assertTrue(all.await(10, TimeUnit.SECONDS), "every frame arrives: " + got.size());
-      for (int i = 0; i < 100; i++) {
-        assertEquals("m" + i, got.get(i), "in order");
-      }
-      assertFalse(Wire.releaseUpgradedQueue(null));
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-  }
 }
