@@ -25,8 +25,13 @@ public final class Fanout implements LiveFeed.Sink {
   }
 
   private final Map<TopicPartition, Long> liveNext = new HashMap<>();
-  /** Copy-on-write arrays: delivery iterates without allocating, and may close (unregister) as it goes. */
-  private final Map<String, StreamClient[]> byTopic = new HashMap<>();
+  /**
+   * The sockets of each topic, and a snapshot array of them that delivery iterates (without allocating, and
+   * unaffected by sockets that close or subscribe as it goes). A change only drops the snapshot; the next use
+   * takes a new one, so a storm of subscribes costs one copy per batch, not one copy of every socket per subscribe.
+   */
+  private final Map<String, Set<StreamClient>> byTopic = new HashMap<>();
+  private final Map<String, StreamClient[]> snapshots = new HashMap<>();
   private static final StreamClient[] NONE = new StreamClient[0];
 
   private final LiveFeed feed;
@@ -36,23 +41,23 @@ public final class Fanout implements LiveFeed.Sink {
   private final Set<String> ready = new java.util.HashSet<>();
 
   void register(String topic, StreamClient session) {
-    Set<StreamClient> set = new LinkedHashSet<>(List.of(byTopic.getOrDefault(topic, NONE)));
+    Set<StreamClient> set = byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>());
     if (set.add(session)) {
+      snapshots.remove(topic);
       int[] l = load.computeIfAbsent(topic, t -> new int[2]);
       l[0]++;
       l[1] += session.congested() ? 1 : 0;
       updateReady(topic);
     }
-    byTopic.put(topic, set.toArray(NONE));
   }
 
   void unregister(String topic, StreamClient session) {
-    StreamClient[] current = byTopic.get(topic);
-    if (current == null) {
+    Set<StreamClient> set = byTopic.get(topic);
+    if (set == null) {
       return;
     }
-    Set<StreamClient> set = new LinkedHashSet<>(List.of(current));
     if (set.remove(session)) {
+      snapshots.remove(topic);
       int[] l = load.get(topic);
       l[0]--;
       l[1] -= session.congested() ? 1 : 0;
@@ -63,8 +68,6 @@ public final class Fanout implements LiveFeed.Sink {
     }
     if (set.isEmpty()) {
       byTopic.remove(topic);
-    } else {
-      byTopic.put(topic, set.toArray(NONE));
     }
   }
 
@@ -212,6 +215,15 @@ public final class Fanout implements LiveFeed.Sink {
   }
 
   private StreamClient[] sessions(String topic) {
-    return byTopic.getOrDefault(topic, NONE);
+    StreamClient[] snapshot = snapshots.get(topic);
+    if (snapshot == null) {
+      Set<StreamClient> set = byTopic.get(topic);
+      if (set == null) {
+        return NONE;
+      }
+      snapshot = set.toArray(NONE);
+      snapshots.put(topic, snapshot);
+    }
+    return snapshot;
   }
 }
