@@ -1,6 +1,7 @@
 package io.tidegate.stream;
 
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,8 +25,13 @@ public final class Fanout implements LiveFeed.Sink {
   }
 
   private final Map<TopicPartition, Long> liveNext = new HashMap<>();
-  /** Copy-on-write arrays: delivery iterates without allocating, and may close (unregister) as it goes. */
-  private final Map<String, StreamClient[]> byTopic = new HashMap<>();
+  /**
+   * The sockets of each topic, and a snapshot array of them that delivery iterates (without allocating, and
+   * unaffected by sockets that close or subscribe as it goes). A change only drops the snapshot; the next use
+   * takes a new one, so a storm of subscribes costs one copy per batch, not one copy of every socket per subscribe.
+   */
+  private final Map<String, Set<StreamClient>> byTopic = new HashMap<>();
+  private final Map<String, StreamClient[]> snapshots = new HashMap<>();
   private static final StreamClient[] NONE = new StreamClient[0];
 
   private final LiveFeed feed;
@@ -34,55 +40,35 @@ public final class Fanout implements LiveFeed.Sink {
   /** Topics with at least one subscriber here that is not congested. */
   private final Set<String> ready = new java.util.HashSet<>();
 
-  /**
-   * Adds a client to a topic here, once. Copy-on-write with a plain array copy, no set rebuilt: thousands of
-   * sockets subscribing in one task (a reconnect storm, answered together when a look-up completes) cost a
-   * memory copy each, not a hash set of every subscriber each.
-   */
   void register(String topic, StreamClient session) {
-    StreamClient[] current = byTopic.getOrDefault(topic, NONE);
-    if (indexOf(current, session) >= 0) {
-      return;
+    Set<StreamClient> set = byTopic.computeIfAbsent(topic, t -> new LinkedHashSet<>());
+    if (set.add(session)) {
+      snapshots.remove(topic);
+      int[] l = load.computeIfAbsent(topic, t -> new int[2]);
+      l[0]++;
+      l[1] += session.congested() ? 1 : 0;
+      updateReady(topic);
     }
-    StreamClient[] next = java.util.Arrays.copyOf(current, current.length + 1);
-    next[current.length] = session;
-    byTopic.put(topic, next);
-    int[] l = load.computeIfAbsent(topic, t -> new int[2]);
-    l[0]++;
-    l[1] += session.congested() ? 1 : 0;
-    updateReady(topic);
   }
 
   void unregister(String topic, StreamClient session) {
-    StreamClient[] current = byTopic.get(topic);
-    int i = current == null ? -1 : indexOf(current, session);
-    if (i < 0) {
+    Set<StreamClient> set = byTopic.get(topic);
+    if (set == null) {
       return;
     }
-    if (current.length == 1) {
-      byTopic.remove(topic);
-    } else {
-      StreamClient[] next = new StreamClient[current.length - 1];
-      System.arraycopy(current, 0, next, 0, i);
-      System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-      byTopic.put(topic, next);
-    }
-    int[] l = load.get(topic);
-    l[0]--;
-    l[1] -= session.congested() ? 1 : 0;
-    if (l[0] == 0) {
-      load.remove(topic);
-    }
-    updateReady(topic);
-  }
-
-  private static int indexOf(StreamClient[] clients, StreamClient session) {
-    for (int i = 0; i < clients.length; i++) {
-      if (clients[i] == session) {
-        return i;
+    if (set.remove(session)) {
+      snapshots.remove(topic);
+      int[] l = load.get(topic);
+      l[0]--;
+      l[1] -= session.congested() ? 1 : 0;
+      if (l[0] == 0) {
+        load.remove(topic);
       }
+      updateReady(topic);
     }
-    return -1;
+    if (set.isEmpty()) {
+      byTopic.remove(topic);
+    }
   }
 
   /** A session's queue crossed half its budget (or drained): counts for each of its topics. */
@@ -169,10 +155,13 @@ public final class Fanout implements LiveFeed.Sink {
   @Override
   public void records(List<FeedRecord> batch, Runnable taken) {
     Map<String, List<FeedRecord>> byTopicRecords = new java.util.LinkedHashMap<>();
+    long oldest = Long.MAX_VALUE;
     for (FeedRecord r : batch) {
+      oldest = Math.min(oldest, r.record().timestamp());
       byTopicRecords.computeIfAbsent(r.topic(), t -> new java.util.ArrayList<>()).add(r);
       liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
     }
+    feed.latency().dispatched(oldest);
     List<Work> work = new java.util.ArrayList<>();
     byTopicRecords.forEach((topic, records) -> {
       StreamClient[] targets = sessions(topic);
@@ -226,6 +215,15 @@ public final class Fanout implements LiveFeed.Sink {
   }
 
   private StreamClient[] sessions(String topic) {
-    return byTopic.getOrDefault(topic, NONE);
+    StreamClient[] snapshot = snapshots.get(topic);
+    if (snapshot == null) {
+      Set<StreamClient> set = byTopic.get(topic);
+      if (set == null) {
+        return NONE;
+      }
+      snapshot = set.toArray(NONE);
+      snapshots.put(topic, snapshot);
+    }
+    return snapshot;
   }
 }

@@ -68,8 +68,10 @@ final class FeedDispatch implements FeedPositions.Listener {
   private final Counter retentionResets;
   private final Counter filterEvaluations;
   private final TopicCounters read;
+  private final DeliveryLatency latency;
 
-  FeedDispatch(MeterRegistry registry, long stallMs) {
+  FeedDispatch(MeterRegistry registry, long stallMs, DeliveryLatency latency) {
+    this.latency = latency;
     this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMs);
     errors = Counter.builder("tidegate.feed.sink.errors")
         .description("Exceptions a sink (an event loop's fan-out) threw on the live feed's calls").register(registry);
@@ -113,16 +115,19 @@ final class FeedDispatch implements FeedPositions.Listener {
   void deliver(ConsumerRecords<byte[], byte[]> polled, Set<TopicPartition> announced, BooleanSupplier running,
       Runnable alive) {
     List<FeedRecord> batch = new ArrayList<>(polled.count());
+    long oldest = Long.MAX_VALUE;
     for (TopicPartition tp : polled.partitions()) {
       if (announced.contains(tp)) {
         List<ConsumerRecord<byte[], byte[]>> records = polled.records(tp);
         read.of(tp.topic()).increment(records.size());
         for (ConsumerRecord<byte[], byte[]> r : records) {
           batch.add(new FeedRecord(r, RecordEncoder.encode(r, "record"), filterEvaluations));
+          oldest = Math.min(oldest, r.timestamp());
         }
       }
     }
     if (!batch.isEmpty()) {
+      latency.polled(oldest);
       dispatch(List.copyOf(batch), running, alive);
     }
   }

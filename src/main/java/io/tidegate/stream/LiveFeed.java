@@ -57,6 +57,7 @@ public final class LiveFeed implements AutoCloseable {
   private final FeedPositions positions;
   private final FeedDispatch dispatch;
   private final FeedHealth health;
+  private final DeliveryLatency latency;
   private final Map<String, Integer> wanted = new ConcurrentHashMap<>();
   private final AtomicBoolean changes = new AtomicBoolean();
   private final FeedPauses pauses;
@@ -75,7 +76,8 @@ public final class LiveFeed implements AutoCloseable {
   /** {@code stallMs}: see {@link FeedDispatch}; {@code staleMs}: see {@link FeedHealth}. */
   LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry, long stallMs, long staleMs) {
     this.consumers = consumers;
-    this.dispatch = new FeedDispatch(registry, stallMs);
+    this.latency = new DeliveryLatency(registry);
+    this.dispatch = new FeedDispatch(registry, stallMs, latency);
     this.health = new FeedHealth(registry, staleMs);
     this.positions = new FeedPositions(health);
     this.pauses = new FeedPauses(registry, this::wakeup);
@@ -91,6 +93,11 @@ public final class LiveFeed implements AutoCloseable {
     thread = new Thread(this::run, "tidegate-live-feed");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** The latency histograms of live delivery, which the sinks and clients record into. */
+  public DeliveryLatency latency() {
+    return latency;
   }
 
   /** Registers an event loop's sink; call from that event loop. */

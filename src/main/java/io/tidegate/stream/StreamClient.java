@@ -41,6 +41,7 @@ public abstract class StreamClient {
   private final Runnable onClose;
   private boolean cleanedUp;
   private long stallTimer = -1;
+  private final LivePass pass;
 
   protected StreamClient(StreamContext context, Runnable onClose) {
     this.c = context;
@@ -53,6 +54,7 @@ public abstract class StreamClient {
         congestionChanged(now);
       }
     });
+    this.pass = new LivePass(budget);
   }
 
   // ---- what the transport provides ----
@@ -173,24 +175,7 @@ public abstract class StreamClient {
     if (s == null || s.catchUp != null || s.behind || closed) {
       return;
     }
-    for (FeedRecord r : records) {
-      Long next = s.next.get(r.partition());
-      if (next != null && r.offset() < next) {
-        continue; // already delivered (the catch-up read past this point)
-      }
-      boolean matches = r.matches(s.filter);
-      if (matches && budget.full(pendingBytes())) {
-        s.next.putIfAbsent(r.partition(), r.offset());
-        past.fallBehind(s);
-        break;
-      }
-      s.next.put(r.partition(), r.offset() + 1);
-      if (matches) {
-        writeLive(s, r);
-      }
-    }
-    flushLive();
-    budget.check();
+    pass.deliver(this, s, records);
   }
 
   // ---- writing ----
@@ -203,6 +188,21 @@ public abstract class StreamClient {
     int n = bytes.readableBytes();
     budget.queued(n);
     write(bytes).onComplete(ar -> budget.written(n));
+  }
+
+  /** A live record's bytes (or a pass of them gathered in one write): see {@link LivePass}. */
+  protected final void outLive(ByteBuf bytes) {
+    int n = bytes.readableBytes();
+    pass.wrote(n, write(bytes));
+  }
+
+  /** The transport's name in metrics: {@code ws} or {@code sse}. */
+  protected String transport() {
+    return "ws";
+  }
+
+  final io.micrometer.core.instrument.Timer latency() {
+    return c.feed().latency().delivery(transport());
   }
 
   /** Runs {@code then} once the client drained; meanwhile, a client that takes nothing is closed. */

@@ -136,11 +136,16 @@ final class SseSession extends StreamClient {
     io.netty.buffer.CompositeByteBuf p = pending;
     if (p != null) {
       pending = null;
-      out(p);
+      outLive(p);
     }
   }
 
   private io.netty.buffer.CompositeByteBuf pending;
+
+  @Override
+  protected String transport() {
+    return "sse";
+  }
 
   @Override
   protected int pendingBytes() {

@@ -271,7 +271,7 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
 
   @Override
   protected void writeLive(Subscription s, FeedRecord r) {
-    out(Unpooled.wrappedBuffer(r.frame()));
+    outLive(Unpooled.wrappedBuffer(r.frame()));
   }
 
   @Override

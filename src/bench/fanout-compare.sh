@@ -1,0 +1,151 @@
+# The comparison phases of fanout.sh (sourced by it: `src/bench/fanout.sh compare [seconds] [loads]`): the same
+# Node client (src/bench/node/node_client.js) against Tidegate, a bare Node broadcast of pre-encoded frames (no
+# Kafka) and a kafkajs + ws bridge, in one run, at each load SOCKETSxRATE (default 1000x50,1000x100,10000x10).
+# Records of ~200 bytes are written by RateProducer into a fresh 6-partition topic per phase. Per server and load:
+# deliveries/s, p50/p99 from the record timestamp, the server's CPU-seconds per million deliveries (utime+stime
+# of its process over the measured window), and records lost (gaps in a partition's offsets) or duplicated.
+# Each server is warmed first (one unreported run at the first load). Ports: 27000-27099 unless overridden.
+
+compare_main() {
+  local secs="$1" loads="$2"
+  [ -d src/bench/node/node_modules ] || (cd src/bench/node && npm install --no-audit --no-fund >/dev/null)
+  start_broker
+  start_gateway
+  echo "| load | server | deliveries/s | p50 ms | p99 ms | CPU-s per million | lost | duplicated |" > "$WORK/table.md"
+  echo "|---|---|---|---|---|---|---|---|" >> "$WORK/table.md"
+  local first=1 load n rate
+  for load in ${loads//,/ }; do
+    n="${load%x*}"; rate="${load#*x}"
+    for server in ${COMPARE_SERVERS:-tidegate bare kafkajs}; do
+      if [ "$first" = 1 ]; then compare_phase "$server" "$n" "$rate" 5 warm; fi
+      compare_phase "$server" "$n" "$rate" "$secs" report
+    done
+    first=0
+  done
+  echo; echo "== Fan-out comparison ($(date -u +%Y-%m-%dT%H:%MZ), $secs s per phase, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  cat "$WORK/table.md"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# compare_phase SERVER SOCKETS RATE SECONDS warm|report
+compare_phase() {
+  local server="$1" n="$2" rate="$3" secs="$4" mode="$5"
+  local topic="cmp-$server-$n-$rate-$mode-$RANDOM" url pid srv_pid="" log="$WORK/$server-$n-$rate-$mode"
+  java -cp "$CP" io.tidegate.bench.RateProducer create "127.0.0.1:$KAFKA_PORT" "$topic"
+  case "$server" in
+    tidegate) url="ws://127.0.0.1:$HTTP_PORT/ws"; pid="$GW_PID" ;;
+    bare) node src/bench/node/node_reference.js bare "$BARE_PORT" "$rate" > "$log.server" 2>&1 &
+      srv_pid=$!; pid=$srv_pid; url="ws://127.0.0.1:$BARE_PORT/ws" ;;
+    kafkajs) node src/bench/node/node_reference.js kafka "$BRIDGE_PORT" "127.0.0.1:$KAFKA_PORT" "$topic" > "$log.server" 2>&1 &
+      srv_pid=$!; pid=$srv_pid; url="ws://127.0.0.1:$BRIDGE_PORT/ws" ;;
+  esac
+  if [ -n "$srv_pid" ]; then
+    for _ in $(seq 1 120); do grep -q ready "$log.server" 2>/dev/null && break; sleep 0.5; done
+    # kafkajs says ready before its group has its partitions (from latest): give it time to join
+    [ "$server" = kafkajs ] && sleep 5
+  fi
+  node src/bench/node/node_client.js "$url" "$topic" "$n" "$secs" > "$log.client" 2>&1 &
+  local client=$!
+  for _ in $(seq 1 240); do grep -q '"ready"' "$log.client" 2>/dev/null && break; sleep 0.25; done
+  local c0; c0=$(cpu_ticks "$pid")
+  [ "$server" = tidegate ] && curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" > "$log.metrics0"
+  local producer=""
+  if [ "$server" != bare ]; then
+    java -Xmx256m -cp "$CP" io.tidegate.bench.RateProducer produce "127.0.0.1:$KAFKA_PORT" "$topic" "$rate" $((secs + 3)) > "$log.producer" 2>&1 &
+    producer=$!
+  fi
+  wait "$client" || true
+  local c1; c1=$(cpu_ticks "$pid")
+  [ "$server" = tidegate ] && curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" > "$log.metrics1"
+  [ -n "$producer" ] && { kill "$producer" 2>/dev/null || true; wait "$producer" 2>/dev/null || true; }
+  [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null || true; wait "$srv_pid" 2>/dev/null || true; }
+  [ "$mode" = report ] || return 0
+  local hz; hz=$(getconf CLK_TCK)
+  python3 - "$log.client" "$server" "$n" "$rate" "$secs" "$c0" "$c1" "$hz" >> "$WORK/table.md" <<'PY'
+import json, sys
+path, server, n, rate, secs, c0, c1, hz = sys.argv[1:]
+res = [json.loads(l) for l in open(path) if l.startswith('{') and '"result"' in l]
+if not res:
+    print(f"| {n} x {rate}/s | {server} | no result (see {path}) | | | | | |"); sys.exit()
+r = res[-1]
+delivered = r['delivered_per_s'] * int(secs)
+cpu = (int(c1) - int(c0)) / int(hz)
+per_million = cpu / delivered * 1e6 if delivered else float('nan')
+print(f"| {int(n):,} x {rate}/s | {server} | {r['delivered_per_s']/1000:.1f}k | {r['p50_ms']} | {r['p99_ms']} "
+      f"| {per_million:.1f} | {r.get('lost', '?')} | {r['duplicates']} |")
+PY
+  tail -1 "$WORK/table.md"
+  [ "$server" = tidegate ] && stages "$log.metrics0" "$log.metrics1"
+  return 0
+}
+
+# The gateway's own histograms over the phase (bucket differences): p50/p99 of each stage from the record timestamp.
+stages() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+def buckets(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r'(tidegate_(?:feed_poll|feed_dispatch|delivery)_latency_seconds)_bucket\{(.*)\} (\S+)', line)
+        if m:
+            tags = dict(kv.split('=', 1) for kv in re.findall(r'(\w+="[^"]*")', m.group(2)))
+            le = tags.pop('le').strip('"')
+            name = m.group(1) + ''.join(f'{{{k}={v}}}' for k, v in sorted(tags.items()))
+            out.setdefault(name, []).append((float('inf') if le == '+Inf' else float(le), float(m.group(3))))
+    return out
+a, b = buckets(sys.argv[1]), buckets(sys.argv[2])
+parts = []
+for name in sorted(b):
+    before = dict(a.get(name, []))
+    cum = sorted((le, c - before.get(le, 0)) for le, c in b[name])
+    total = cum[-1][1] if cum else 0
+    if not total:
+        continue
+    q = lambda p: next(le for le, c in cum if c >= p * total)
+    parts.append(f"{name.replace('tidegate_', '').replace('_latency_seconds', '')} p50 <= {q(0.5)*1000:.0f} ms, p99 <= {q(0.99)*1000:.0f} ms")
+print('  gateway stages: ' + ('; '.join(parts) if parts else 'none recorded'))
+PY
+}
+
+# `fanout.sh memory [N]`: the gateway's heap per idle subscribed client, measured from outside: heap used after a
+# full GC (jcmd GC.run, then GC.heap_info) with 1 client and with N (default 10,000), for WebSocket and then for
+# SSE; the class histograms of both are kept in $WORK (memory-*.histo) for the difference.
+memory_main() {
+  local n="$1"
+  [ -d src/bench/node/node_modules ] || (cd src/bench/node && npm install --no-audit --no-fund >/dev/null)
+  start_broker
+  start_gateway
+  local topic="mem-$RANDOM"
+  java -cp "$CP" io.tidegate.bench.RateProducer create "127.0.0.1:$KAFKA_PORT" "$topic"
+  for transport in ws sse; do
+    local one many
+    one=$(memory_with "$transport" "$topic" 1)
+    many=$(memory_with "$transport" "$topic" "$n")
+    python3 -c "import sys; o,m,n=map(int,sys.argv[1:4]); print(f'{sys.argv[4]}: heap after full GC {o/1024:.1f} MiB with 1 client, {m/1024:.1f} MiB with {n:,}: {(m-o)/(n-1):.2f} KiB per idle subscribed client')" "$one" "$many" "$n" "$transport"
+  done
+}
+
+# memory_with ws|sse TOPIC N: opens N idle subscribed clients, prints the gateway's heap used (KiB) after a full GC
+memory_with() {
+  local transport="$1" topic="$2" n="$3" log="$WORK/memory-$1-$3" client
+  if [ "$transport" = ws ]; then
+    node src/bench/node/node_client.js "ws://127.0.0.1:$HTTP_PORT/ws" "$topic" "$n" 600 > "$log.client" 2>&1 &
+  else
+    node src/bench/node/node_sse_idle.js "http://127.0.0.1:$HTTP_PORT" "$topic" "$n" 600 > "$log.client" 2>&1 &
+  fi
+  client=$!
+  for _ in $(seq 1 600); do grep -q '"ready"' "$log.client" 2>/dev/null && break; sleep 0.25; done
+  sleep 2 # the last subscriptions settle (their acknowledgements are already sent)
+  jcmd "$GW_PID" GC.run > /dev/null
+  jcmd "$GW_PID" GC.run > /dev/null
+  jcmd "$GW_PID" GC.class_histogram > "$log.histo"
+  jcmd "$GW_PID" GC.heap_info > "$log.heap"
+  kill "$client" 2>/dev/null || true; wait "$client" 2>/dev/null || true
+  # wait until the gateway has let the clients go before the next measurement
+  for _ in $(seq 1 240); do
+    [ "$(curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^tidegate_(ws|sse)_sessions /{s+=$2} END{print s+0}')" = 0 ] && break
+    sleep 0.5
+  done
+  grep -oE "used [0-9]+K" "$log.heap" | head -1 | grep -oE "[0-9]+"
+}

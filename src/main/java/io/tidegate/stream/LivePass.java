@@ -1,0 +1,72 @@
+package io.tidegate.stream;
+
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * One client's pass of live records (up to 16 frames, see {@link Fanout}): its bytes are counted in the budget
+ * as they are handed over and released together when the pass's last write completes (a connection completes
+ * its writes in order), so a pass costs one completion listener, not one per frame. That completion also
+ * samples the delivery latency of the pass's last record. Used on the client's event loop only.
+ */
+final class LivePass {
+  private final Budget budget;
+  private long bytes;
+  private Future<Void> last;
+  private long timestamp;
+
+  LivePass(Budget budget) {
+    this.budget = budget;
+  }
+
+  /** {@code n} bytes were handed to the transport; {@code write} completes when the kernel took them. */
+  void wrote(int n, Future<Void> write) {
+    budget.queued(n);
+    bytes += n;
+    last = write;
+  }
+
+  /**
+   * Writes the live records of one topic the subscription has not had, in order, as one pass. A record that
+   * does not fit in the budget is not written: the subscription falls behind and catches up from Kafka later.
+   */
+  void deliver(StreamClient client, Subscription s, List<FeedRecord> records) {
+    for (FeedRecord r : records) {
+      Long next = s.next.get(r.partition());
+      if (next != null && r.offset() < next) {
+        continue; // already delivered (the catch-up read past this point)
+      }
+      boolean matches = r.matches(s.filter);
+      if (matches && budget.full(client.pendingBytes())) {
+        s.next.putIfAbsent(r.partition(), r.offset());
+        client.past.fallBehind(s);
+        break;
+      }
+      s.next.put(r.partition(), r.offset() + 1);
+      if (matches) {
+        client.writeLive(s, r);
+        timestamp = r.record().timestamp();
+      }
+    }
+    client.flushLive();
+    end(client.latency());
+    budget.check();
+  }
+
+  /** The pass is written: one listener releases its bytes and samples {@code latency}. */
+  private void end(Timer latency) {
+    Future<Void> write = last;
+    if (write == null) {
+      return;
+    }
+    long n = bytes;
+    long ts = timestamp;
+    last = null;
+    bytes = 0;
+    write.onComplete(ar -> {
+      budget.written(n);
+      DeliveryLatency.record(latency, ts);
+    });
+  }
+}
