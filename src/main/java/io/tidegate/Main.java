@@ -54,32 +54,38 @@ public final class Main {
       LOG.info("Using Kafka at {}", bootstrap);
     }
     LOG.info("Network transport: {}", vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO");
-    Gateway gateway;
+    // The hook is in place before the gateway listens: it serves (and takes publishes) a moment before its start
+    // completes (the start also waits, boundedly, for the webhook definitions), and a SIGTERM in that moment must
+    // drain it too, not end the JVM with publishes unanswered. The hook waits for the start to finish first.
+    Future<Gateway> starting = Gateway.start(vertx, metrics, config, bootstrap);
+    EmbeddedKafka ownBroker = broker;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, starting, ownBroker, config), "tidegate-shutdown"));
     try {
-      gateway = waitFor(Gateway.start(vertx, metrics, config, bootstrap), 60);
+      waitFor(starting, 60);
     } catch (RuntimeException e) {
       LOG.error("Tidegate cannot start: {}", e.getMessage(), e);
-      if (broker != null) {
-        broker.stop();
-      }
-      vertx.close();
-      System.exit(1);
-      return;
+      System.exit(1); // the shutdown hook stops the embedded broker and closes Vert.x
     }
-    EmbeddedKafka ownBroker = broker;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, gateway, ownBroker, config), "tidegate-shutdown"));
   }
 
   /** Runs on the JVM's shutdown thread, never on an event loop, so it may wait. */
-  private static void shutdown(Vertx vertx, Gateway gateway, EmbeddedKafka broker, TidegateConfig config) {
+  private static void shutdown(Vertx vertx, Future<Gateway> starting, EmbeddedKafka broker, TidegateConfig config) {
     long t0 = System.nanoTime();
     LOG.info("Shutting down: new requests answered 503, sockets draining (1012), answering in-flight publishes, "
         + "flushing the producer");
+    Gateway gateway = null;
     try {
-      // Gateway.stop bounds itself by shutdown.timeoutMs; the few seconds more are for closing the clients
-      waitFor(gateway.stop(), config.shutdownTimeout().toSeconds() + 5);
+      gateway = waitFor(starting, 60);
     } catch (RuntimeException e) {
-      LOG.warn("Gateway did not stop cleanly: {}", e.getMessage());
+      LOG.warn("The gateway had not started ({}): closing what there is", e.getMessage());
+    }
+    if (gateway != null) {
+      try {
+        // Gateway.stop bounds itself by shutdown.timeoutMs; the few seconds more are for closing the clients
+        waitFor(gateway.stop(), config.shutdownTimeout().toSeconds() + 5);
+      } catch (RuntimeException e) {
+        LOG.warn("Gateway did not stop cleanly: {}", e.getMessage());
+      }
     }
     if (broker != null) {
       broker.stop();
