@@ -124,8 +124,20 @@ class GatewayFailureIT {
       http.shutdown();
       assertTrue(http.awaitTermination(60, TimeUnit.SECONDS), "every publisher got its answer or a refused connection");
 
-      assertEquals(List.of(), afterSignal.stream().filter(e -> e.kind() == Exchange.Kind.CUT).toList(),
-          "a connection made after the signal is refused or answered, never cut");
+      // a connection made after the signal is refused or answered, never cut; the one exception is the kernel's:
+      // a connection it completed but the gateway had not yet accepted when the listening socket closed is reset
+      // with nothing sent (the exchanges are one at a time, so only the one right before the first refusal can be)
+      int firstRefused = afterSignal.indexOf(afterSignal.stream().filter(e -> e.kind() == Exchange.Kind.REFUSED)
+          .findFirst().orElse(null));
+      List<Exchange> cut = new ArrayList<>();
+      for (int i = 0; i < afterSignal.size(); i++) {
+        Exchange e = afterSignal.get(i);
+        boolean atTheClose = i == firstRefused - 1 && e.head() == null;
+        if (e.kind() == Exchange.Kind.CUT && !atTheClose) {
+          cut.add(e);
+        }
+      }
+      assertEquals(List.of(), cut, "a connection made after the signal is refused or answered, never cut: " + afterSignal);
       // the JVM takes a moment to run its shutdown hook after the signal: answers before that are ordinary 200s;
       // from the first answer of the drain on, every one is 503 with Retry-After (or the connection is refused)
       List<Exchange> duringDrain = afterSignal.stream()

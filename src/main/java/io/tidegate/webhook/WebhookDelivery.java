@@ -91,7 +91,9 @@ final class WebhookDelivery extends VerticleBase {
     }
     // what is not committed once this last commit is done (in flight, or finished past what is) is sent again by
     // the next owner of the partitions: counted as abandoned
-    return commit().recover(e -> Future.succeededFuture())
+    // the count must not wait on a commit stuck behind the consumer's poll: after 3 s it counts from the last
+    // commit that succeeded (more, never fewer, than what is sent again)
+    return commit().timeout(3, TimeUnit.SECONDS).recover(e -> Future.succeededFuture())
         .andThen(v -> ledgers.values().forEach(l -> meters.abandoned.increment(l.exposed())))
         .compose(v -> consumer.close())
         .timeout(10, TimeUnit.SECONDS);
