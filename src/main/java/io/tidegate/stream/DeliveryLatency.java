@@ -2,6 +2,7 @@ package io.tidegate.stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tidegate.ops.RecentLatency;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -29,10 +30,10 @@ public final class DeliveryLatency {
     dispatched = timer("tidegate.feed.dispatch.latency",
         "From a live record's timestamp to an event loop taking its batch (the oldest record, per batch and loop)")
         .register(registry);
-    ws = timer("tidegate.delivery.latency",
+    ws = timer(RecentLatency.NAME,
         "From a live record's timestamp to its write to the client completing (per client and pass of records)")
         .tag("transport", "ws").register(registry);
-    sse = timer("tidegate.delivery.latency",
+    sse = timer(RecentLatency.NAME,
         "From a live record's timestamp to its write to the client completing (per client and pass of records)")
         .tag("transport", "sse").register(registry);
   }

@@ -3,7 +3,7 @@ package io.tidegate.transport.http;
 import io.tidegate.error.Problems;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.tidegate.ops.DeliveryLatency;
+import io.tidegate.ops.RecentLatency;
 import io.tidegate.ops.TopicCounters;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -14,15 +14,15 @@ import java.util.TreeMap;
  * {@code GET /stats}: the gateway's own counters as small JSON for dashboards, which poll it and turn the
  * running totals into rates: {@code {"time","clients","websockets","sse","groupMembers","topics":{"orders":{"in","out"}},
  * "latency":{"ws":{"count","p50Ms","p99Ms"},"sse":...}}}; {@code latency} is the recent delivery latency per
- * transport ({@link DeliveryLatency}), empty until it is measured.
+ * transport ({@link RecentLatency}), empty until it is measured.
  */
 public final class StatsEndpoint {
   private final MeterRegistry registry;
-  private final DeliveryLatency latency;
+  private final RecentLatency latency;
 
   public StatsEndpoint(MeterRegistry registry) {
     this.registry = registry;
-    this.latency = new DeliveryLatency(registry);
+    this.latency = new RecentLatency(registry);
   }
 
   public void get(RoutingContext ctx) {

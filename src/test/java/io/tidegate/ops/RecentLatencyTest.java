@@ -14,14 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard's recent delivery latency, from the timer's Prometheus buckets. */
-class DeliveryLatencyTest {
+class RecentLatencyTest {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicLong now = new AtomicLong();
-  private final DeliveryLatency latency = new DeliveryLatency(registry, now::get);
+  private final RecentLatency latency = new RecentLatency(registry, now::get);
 
   /** As the fanout helper's meter is made: a percentile histogram per transport. */
   private Timer timer(String transport) {
-    return Timer.builder(DeliveryLatency.NAME).tag("transport", transport).publishPercentileHistogram()
+    return Timer.builder(RecentLatency.NAME).tag("transport", transport).publishPercentileHistogram()
         .register(registry);
   }
 
@@ -55,9 +55,9 @@ class DeliveryLatencyTest {
       ws.record(Duration.ofSeconds(1)); // a slow spell
     }
     assertTrue(latency.recent().getJsonObject("ws").getDouble("p50Ms") > 500);
-    now.addAndGet(DeliveryLatency.ROTATE_NANOS);
+    now.addAndGet(RecentLatency.ROTATE_NANOS);
     latency.recent(); // the slow spell is now the window's end
-    now.addAndGet(DeliveryLatency.ROTATE_NANOS);
+    now.addAndGet(RecentLatency.ROTATE_NANOS);
     latency.recent(); // ... and now its start
     for (int i = 0; i < 10; i++) {
       ws.record(Duration.ofMillis(3));

@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * the start; the window is the difference from a copy kept a rotation ago. Before the timer exists, or for
  * a transport without one, there is nothing to say. Thread-safe (requests from every event loop).
  */
-public final class DeliveryLatency {
+public final class RecentLatency {
   /** Record timestamp to the write to the client's connection, tag {@code transport}: {@code ws} or {@code sse}. */
   public static final String NAME = "tidegate.delivery.latency";
   static final long ROTATE_NANOS = TimeUnit.SECONDS.toNanos(15);
@@ -29,11 +29,11 @@ public final class DeliveryLatency {
   private Map<String, Buckets> newer = Map.of();
   private long rotatedAt;
 
-  public DeliveryLatency(MeterRegistry registry) {
+  public RecentLatency(MeterRegistry registry) {
     this(registry, System::nanoTime);
   }
 
-  DeliveryLatency(MeterRegistry registry, LongSupplier nanoTime) {
+  RecentLatency(MeterRegistry registry, LongSupplier nanoTime) {
     this.registry = registry;
     this.nanoTime = nanoTime;
     this.rotatedAt = nanoTime.getAsLong();
