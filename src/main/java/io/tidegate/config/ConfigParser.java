@@ -48,7 +48,7 @@ public final class ConfigParser {
     r.onlyKeys("health", Set.of("probeIntervalMs", "probeTimeoutMs"));
     r.onlyKeys("shutdown", Set.of("timeoutMs"));
     r.onlyKeys("ws", Set.of("maxFrameBytes", "budgetBytes", "maxCatchUps", "maxGroupMembers", "perMessageDeflate",
-        "pingSeconds", "stallSeconds"));
+        "pingSeconds", "stallSeconds", "tailBytes", "tailLingerSeconds"));
     r.onlyKeys("sse", Set.of("heartbeatSeconds"));
     r.onlyKeys("limits", Set.of("maxConnections", "maxSubscriptionsPerSocket", "maxTopicsPerSubscribe",
         "maxConnectionsPerSubject", "publishRecordsPerSecond", "publishBytesPerSecond"));
@@ -99,7 +99,9 @@ public final class ConfigParser {
         (int) r.integer("ws.pingSeconds", 30, 1, 3600),
         (int) r.integer("ws.stallSeconds", 10, 1, 3600),
         (int) r.integer("limits.maxSubscriptionsPerSocket", 100, 1, 100_000),
-        (int) r.integer("limits.maxTopicsPerSubscribe", 100, 1, 10_000));
+        (int) r.integer("limits.maxTopicsPerSubscribe", 100, 1, 10_000),
+        r.integer("ws.tailBytes", 16L * 1024 * 1024, 0, 4L * 1024 * 1024 * 1024),
+        (int) r.integer("ws.tailLingerSeconds", 30, 0, 3600));
 
     var sse = new TidegateConfig.Sse(Duration.ofSeconds(r.integer("sse.heartbeatSeconds", 15, 1, 3600)));
 

@@ -90,9 +90,15 @@ public record TidegateConfig(
    * @param stallSeconds  a client a budget behind that takes no byte for this long is closed with 1013
    * @param maxSubscriptionsPerSocket topics one socket may be subscribed to at once ({@code limits.*})
    * @param maxTopicsPerSubscribe     topics one subscribe (or one SSE request) may name ({@code limits.*})
+   * @param tailBytes     per event loop, the recent live records kept (estimated bytes; the records are shared by
+   *                      the loops) from which a subscription that starts at offsets within them catches up with
+   *                      no Kafka read; 0 keeps none
+   * @param tailLingerSeconds how long the live feed keeps reading a topic after its last subscriber left, so that
+   *                      clients that come back (a reconnect storm) find its recent records in memory
    */
   public record Ws(int maxFrameBytes, int budgetBytes, int maxCatchUps, int maxGroupMembers, boolean perMessageDeflate,
-      int pingSeconds, int stallSeconds, int maxSubscriptionsPerSocket, int maxTopicsPerSubscribe) {}
+      int pingSeconds, int stallSeconds, int maxSubscriptionsPerSocket, int maxTopicsPerSubscribe, long tailBytes,
+      int tailLingerSeconds) {}
 
   /** Server-Sent Events: a comment line every {@code heartbeat} keeps idle streams open through proxies. */
   public record Sse(Duration heartbeat) {}

@@ -8,14 +8,22 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Delivers a subscription's past from Kafka ({@link CatchUpReader}), paced by its client's budget, until it
- * has delivered up to where the live feed stands on this loop; then the subscription rides the feed again,
- * with no gap and no duplicate at the seam. Used for subscriptions that start in the past and for those that
- * fell a budget behind the feed. Each reading subscription holds one of the gateway's catch-up permits.
+ * Delivers a subscription's past, paced by its client's budget, until it has delivered up to where the live
+ * feed stands on this loop; then the subscription rides the feed again, with no gap and no duplicate at the
+ * seam. Used for subscriptions that start in the past and for those that fell a budget behind the feed.
+ *
+ * <p>The past comes from the loop's {@link FeedTail} whenever the tail holds it from the subscription's position
+ * on, every partition: the frames are the live feed's, and no Kafka read is made. Otherwise it comes from Kafka
+ * ({@link CatchUpReader}), and each such reading subscription holds one of the gateway's catch-up permits; a
+ * Kafka read that reaches the tail gives its permit back and reads on from memory. A tail read whose records
+ * were evicted meanwhile (the client was slower than the tail is long) reads on from Kafka.
  */
 final class CatchUpDelivery {
   /** How soon a subscription that fell behind asks again for a catch-up permit when none was free. */
   private static final long PERMIT_RETRY_MS = 250;
+  /** Frames per pass from the tail (as in the live feed's passes), and passes before yielding the event loop. */
+  private static final int TAIL_PASS = 16;
+  private static final int TAIL_PASSES_PER_TURN = 8;
   private final StreamClient client;
   private final StreamContext c;
 
@@ -51,6 +59,12 @@ final class CatchUpDelivery {
     if (client.closed || client.subs.get(s.topic) != s || !s.behind) {
       return;
     }
+    if (inTail(s)) {
+      setBehind(s, false);
+      s.tail = true;
+      readTail(s);
+      return;
+    }
     if (!begin(s)) {
       c.context().owner().setTimer(PERMIT_RETRY_MS, t -> fromBehind(s));
       return;
@@ -66,9 +80,19 @@ final class CatchUpDelivery {
     }
   }
 
+  /** Once the client was told it is subscribed: a subscription that starts in the past starts reading it. */
+  void start(Subscription s) {
+    if (s.tail) {
+      readTail(s);
+    } else if (s.catchUp != null) {
+      read(s);
+    }
+  }
+
   /** Stops reading the past (caught up, dropped, or the client left) and gives the permit back. */
   void end(Subscription s) {
     setBehind(s, false);
+    s.tail = false;
     if (s.catchUp != null) {
       s.catchUp.close();
       s.catchUp = null;
@@ -80,6 +104,12 @@ final class CatchUpDelivery {
   void read(Subscription s) {
     CatchUpReader reader = s.catchUp;
     if (reader == null || client.closed) {
+      return;
+    }
+    if (inTail(s)) {
+      end(s); // the rest is in memory: the permit and the consumer go back
+      s.tail = true;
+      readTail(s);
       return;
     }
     reader.next().onComplete(ar -> {
@@ -122,6 +152,7 @@ final class CatchUpDelivery {
         continue;
       }
       s.next.put(r.partition(), r.offset() + 1);
+      c.streams().meters().pastFromKafka().increment();
       if (s.filter.matches(r)) {
         client.writePast(s, r);
       }
@@ -144,5 +175,66 @@ final class CatchUpDelivery {
       }
     }
     return true;
+  }
+
+  /** True when the loop's tail holds, on every partition, every record from the subscription's position to the feed's. */
+  private boolean inTail(Subscription s) {
+    FeedTail tail = c.fanout().tail();
+    for (Map.Entry<Integer, Long> e : s.next.entrySet()) {
+      TopicPartition tp = new TopicPartition(s.topic, e.getKey());
+      Long live = c.fanout().liveNext(tp);
+      if (live == null || e.getValue() > live || !tail.covers(tp, e.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Writes the past from the loop's tail, a pass of up to {@link #TAIL_PASS} frames per partition at a time,
+   * yielding the event loop every few passes and waiting for the client to drain past half its budget. Once
+   * every partition stands at the live position, the subscription rides the feed. Records the tail no longer
+   * holds (evicted while the client drained) are read from Kafka instead.
+   */
+  void readTail(Subscription s) {
+    int passes = 0;
+    while (true) {
+      if (client.closed || client.subs.get(s.topic) != s || !s.tail) {
+        return;
+      }
+      boolean behindLive = false;
+      for (Map.Entry<Integer, Long> e : s.next.entrySet()) {
+        TopicPartition tp = new TopicPartition(s.topic, e.getKey());
+        Long live = c.fanout().liveNext(tp);
+        long next = e.getValue();
+        if (live != null && next >= live) {
+          continue;
+        }
+        if (live == null || !c.fanout().tail().covers(tp, next)) {
+          s.tail = false; // evicted, or the feed no longer reads it here: Kafka has it
+          setBehind(s, true);
+          fromBehind(s);
+          return;
+        }
+        if (client.budget.pastHalf()) {
+          client.whenDrained(() -> readTail(s));
+          return;
+        }
+        List<FeedRecord> pass = c.fanout().tail().from(tp, next, TAIL_PASS);
+        if (pass.isEmpty()) {
+          continue; // nothing kept between the position and the feed's (records the feed skipped): none to send
+        }
+        behindLive = true;
+        client.pass.deliverPast(client, s, pass);
+        if (++passes >= TAIL_PASSES_PER_TURN) {
+          c.context().runOnContext(v -> readTail(s));
+          return;
+        }
+      }
+      if (!behindLive) {
+        s.tail = false; // every partition stands at the feed's position: the subscription rides the feed
+        return;
+      }
+    }
   }
 }

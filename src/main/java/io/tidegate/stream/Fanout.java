@@ -20,8 +20,25 @@ public final class Fanout implements LiveFeed.Sink {
   private final io.vertx.core.Context context;
 
   public Fanout(io.vertx.core.Context context, LiveFeed feed) {
+    this(context, feed, 0, null);
+  }
+
+  /**
+   * {@code tailBytes}: the bound of this loop's {@link FeedTail} (0: none, every catch-up reads Kafka), whose
+   * size is added to {@code tailGauge} (may be null).
+   */
+  public Fanout(io.vertx.core.Context context, LiveFeed feed, long tailBytes,
+      java.util.concurrent.atomic.LongAdder tailGauge) {
     this.context = context;
     this.feed = feed;
+    this.tail = new FeedTail(tailBytes, tailGauge);
+  }
+
+  private final FeedTail tail;
+
+  /** The recent records delivered on this loop, from which subscriptions catch up when they can. */
+  FeedTail tail() {
+    return tail;
   }
 
   private final Map<TopicPartition, Long> liveNext = new HashMap<>();
@@ -109,6 +126,7 @@ public final class Fanout implements LiveFeed.Sink {
   @Override
   public void partitionStarted(TopicPartition tp, long offset) {
     liveNext.put(tp, offset);
+    tail.started(tp, offset);
     for (StreamClient s : sessions(tp.topic())) {
       s.partitionStarted(tp, offset);
     }
@@ -116,7 +134,10 @@ public final class Fanout implements LiveFeed.Sink {
 
   @Override
   public void partitionsStopped(Set<TopicPartition> tps) {
-    tps.forEach(liveNext::remove);
+    for (TopicPartition tp : tps) {
+      liveNext.remove(tp);
+      tail.stopped(tp);
+    }
   }
 
   /**
@@ -130,6 +151,7 @@ public final class Fanout implements LiveFeed.Sink {
       return;
     }
     liveNext.put(tp, offset);
+    tail.jumped(tp, offset);
     for (StreamClient s : sessions(tp.topic())) {
       try {
         s.partitionReset(tp, offset);
@@ -159,6 +181,7 @@ public final class Fanout implements LiveFeed.Sink {
     for (FeedRecord r : batch) {
       oldest = Math.min(oldest, r.record().timestamp());
       byTopicRecords.computeIfAbsent(r.topic(), t -> new java.util.ArrayList<>()).add(r);
+      tail.add(r);
       liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
     }
     feed.latency().dispatched(oldest);

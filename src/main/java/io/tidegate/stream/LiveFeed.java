@@ -6,9 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -58,7 +56,7 @@ public final class LiveFeed implements AutoCloseable {
   private final FeedDispatch dispatch;
   private final FeedHealth health;
   private final DeliveryLatency latency;
-  private final Map<String, Integer> wanted = new ConcurrentHashMap<>();
+  private final FeedTopics topics;
   private final AtomicBoolean changes = new AtomicBoolean();
   private final FeedPauses pauses;
   private volatile boolean running = true;
@@ -69,13 +67,16 @@ public final class LiveFeed implements AutoCloseable {
   private boolean complete;
   private final Object sleeper = new Object();
 
-  public LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry) {
-    this(consumers, registry, 5_000, 10_000);
+  /** {@code lingerMs}: how long a topic is still read after its last subscriber left (see {@link FeedTopics}). */
+  public LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry, long lingerMs) {
+    this(consumers, registry, 5_000, 10_000, lingerMs);
   }
 
   /** {@code stallMs}: see {@link FeedDispatch}; {@code staleMs}: see {@link FeedHealth}. */
-  LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry, long stallMs, long staleMs) {
+  LiveFeed(Supplier<Consumer<byte[], byte[]>> consumers, MeterRegistry registry, long stallMs, long staleMs,
+      long lingerMs) {
     this.consumers = consumers;
+    this.topics = new FeedTopics(lingerMs, registry);
     this.latency = new DeliveryLatency(registry);
     this.dispatch = new FeedDispatch(registry, stallMs, latency);
     this.health = new FeedHealth(registry, staleMs);
@@ -83,8 +84,6 @@ public final class LiveFeed implements AutoCloseable {
     this.pauses = new FeedPauses(registry, this::wakeup);
     Gauge.builder("tidegate.feed.consumers", this, f -> f.consumer != null ? 1 : 0)
         .description("Kafka consumers the live feed holds (one per gateway while any topic is wanted)").register(registry);
-    Gauge.builder("tidegate.feed.topics", wanted, Map::size)
-        .description("Topics the live feed reads").register(registry);
     Gauge.builder("tidegate.feed.up", this, f -> f.isUp() ? 1 : 0)
         .description("1 while the live feed reads what it should, 0 while it is down").register(registry);
   }
@@ -107,14 +106,14 @@ public final class LiveFeed implements AutoCloseable {
 
   /** One more subscriber wants the topic; the first one makes the feed read it. */
   public void want(String topic) {
-    if (wanted.merge(topic, 1, Integer::sum) == 1) {
+    if (topics.want(topic)) {
       changed();
     }
   }
 
-  /** One subscriber less; the last one stops the reading. */
+  /** One subscriber less; after the last one the topic lingers for a while (see {@link FeedTopics}). */
   public void unwant(String topic) {
-    if (wanted.computeIfPresent(topic, (t, n) -> n > 1 ? n - 1 : null) == null) {
+    if (topics.unwant(topic, System.currentTimeMillis())) {
       changed();
     }
   }
@@ -136,12 +135,12 @@ public final class LiveFeed implements AutoCloseable {
 
   /** False while the feed wants topics but cannot read them (it keeps failing, or reads nothing from Kafka). */
   public boolean isUp() {
-    return !running || wanted.isEmpty() || health.isUp();
+    return !running || topics.isEmpty() || health.isUp();
   }
 
   /** What readiness shows of the feed. */
   public JsonObject status() {
-    return health.status().put("topics", wanted.size());
+    return health.status().put("topics", topics.size());
   }
 
   /** A sink threw (the fan-out reports its subscribers' failures here): counted, logged once per kind. */
@@ -185,7 +184,7 @@ public final class LiveFeed implements AutoCloseable {
   }
 
   private void cycle() {
-    if (wanted.isEmpty()) {
+    if (topics.isEmpty()) {
       if (consumer != null) {
         closeConsumer(true);
       }
@@ -200,11 +199,14 @@ public final class LiveFeed implements AutoCloseable {
       health.newConsumer(consumer);
       reassignDue = 0;
     }
-    boolean changed = changes.getAndSet(false);
     long now = System.currentTimeMillis();
+    if (topics.expire(now)) {
+      changes.set(true);
+    }
+    boolean changed = changes.getAndSet(false);
     if (changed || now >= reassignDue) {
       reassignDue = now; // due until one completes, whatever interrupts it
-      complete = positions.reassign(consumer, Set.copyOf(wanted.keySet()), dispatch);
+      complete = positions.reassign(consumer, topics.snapshot(), dispatch);
       reassignDue = now + (complete ? METADATA_CHECK_MS : RETRY_MS);
       pauses.changed();
     }

@@ -54,7 +54,24 @@ final class LivePass {
     budget.check();
   }
 
-  /** The pass is written: one listener releases its bytes and samples {@code latency}. */
+  /**
+   * Writes records of the loop's {@link FeedTail}, all at or after the subscription's position, as one pass.
+   * They are the past, so they are not sampled for delivery latency. The caller keeps the pass within the budget.
+   */
+  void deliverPast(StreamClient client, Subscription s, List<FeedRecord> records) {
+    for (FeedRecord r : records) {
+      s.next.put(r.partition(), r.offset() + 1);
+      if (r.matches(s.filter)) {
+        client.writeLive(s, r);
+      }
+    }
+    client.flushLive();
+    end(null);
+    budget.check();
+    client.c.streams().meters().pastFromTail().increment(records.size());
+  }
+
+  /** The pass is written: one listener releases its bytes and samples {@code latency} (unless null). */
   private void end(Timer latency) {
     Future<Void> write = last;
     if (write == null) {
@@ -66,7 +83,9 @@ final class LivePass {
     bytes = 0;
     write.onComplete(ar -> {
       budget.written(n);
-      DeliveryLatency.record(latency, ts);
+      if (latency != null) {
+        DeliveryLatency.record(latency, ts);
+      }
     });
   }
 }

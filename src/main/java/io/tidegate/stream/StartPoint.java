@@ -46,6 +46,47 @@ final class StartPoint {
   }
 
   /**
+   * Where the subscription starts when the loop's {@link FeedTail} holds it all, with no look-up in Kafka: a
+   * {@link Resume} or {@code {"offsets":...}} whose every asked offset lies in the tail (up to the feed's
+   * position), on a topic the feed reads here on every partition. Partitions not asked start at the feed's
+   * position ({@code offsets}); a {@link Resume} must name them all. Null when Kafka must be asked (or the
+   * {@code from} is malformed: {@link #resolve} says why).
+   */
+  static Map<Integer, Long> inTail(String topic, Object from, int partitions, Fanout fanout) {
+    Map<Integer, Long> asked = new HashMap<>();
+    boolean resume = from instanceof Resume;
+    if (from instanceof Resume r) {
+      asked.putAll(r.offsets());
+    } else if (from instanceof JsonObject f && f.getValue("offsets") instanceof JsonObject all) {
+      if (!(all.getValue(topic) instanceof JsonObject mine)) {
+        return null;
+      }
+      for (String p : mine.fieldNames()) {
+        if (!p.matches("\\d{1,9}") || !(mine.getValue(p) instanceof Number o) || o.doubleValue() != o.longValue()) {
+          return null;
+        }
+        asked.put(Integer.parseInt(p), o.longValue());
+      }
+    } else {
+      return null;
+    }
+    Map<Integer, Long> out = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      TopicPartition tp = new TopicPartition(topic, p);
+      Long live = fanout.liveNext(tp);
+      Long want = asked.remove(p);
+      if (live == null || (want == null && resume)) {
+        return null;
+      }
+      if (want != null && (want > live || !fanout.tail().covers(tp, want))) {
+        return null;
+      }
+      out.put(p, want == null ? live : want);
+    }
+    return asked.isEmpty() ? out : null; // a partition the topic does not have: resolve refuses it
+  }
+
+  /**
    * The next offset to deliver per partition. {@code reset} is told of each asked offset the log no longer
    * holds (delivery starts at the log's start instead).
    */

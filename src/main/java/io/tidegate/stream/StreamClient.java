@@ -41,7 +41,7 @@ public abstract class StreamClient {
   private final Runnable onClose;
   private boolean cleanedUp;
   private long stallTimer = -1;
-  private final LivePass pass;
+  final LivePass pass;
 
   protected StreamClient(StreamContext context, Runnable onClose) {
     this.c = context;
@@ -118,8 +118,8 @@ public abstract class StreamClient {
   protected final void readPasts(List<String> topics) {
     for (String topic : topics) {
       Subscription s = subs.get(topic);
-      if (s != null && s.catchUp != null) {
-        past.read(s);
+      if (s != null) {
+        past.start(s);
       }
     }
   }
@@ -159,7 +159,7 @@ public abstract class StreamClient {
   /** The feed's delivery of the partition jumps ahead to {@code offset}: a subscription riding it hears a reset. */
   void partitionReset(TopicPartition tp, long offset) {
     Subscription s = subs.get(tp.topic());
-    Long next = s == null || s.catchUp != null || s.behind || closed ? null : s.next.put(tp.partition(), offset);
+    Long next = s == null || s.offFeed() || closed ? null : s.next.put(tp.partition(), offset);
     if (next != null && next != offset) {
       event(new JsonObject().put("type", "reset").put("id", s.id).put("topic", s.topic).put("partition", tp.partition())
           .put("requested", next).put("offset", offset));
@@ -172,7 +172,7 @@ public abstract class StreamClient {
    */
   void deliverLive(List<FeedRecord> records) {
     Subscription s = subs.get(records.get(0).topic());
-    if (s == null || s.catchUp != null || s.behind || closed) {
+    if (s == null || s.offFeed() || closed) {
       return;
     }
     pass.deliver(this, s, records);

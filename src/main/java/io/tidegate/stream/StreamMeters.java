@@ -13,10 +13,39 @@ import java.util.concurrent.atomic.LongAdder;
 public final class StreamMeters {
   private final Transport ws;
   private final Transport sse;
+  private final Counter pastFromTail;
+  private final Counter pastFromKafka;
+  private final LongAdder tailBytes = new LongAdder();
 
   public StreamMeters(MeterRegistry registry) {
     this.ws = new Transport("ws", registry);
     this.sse = new Transport("sse", registry);
+    this.pastFromTail = pastRecords("tail", registry);
+    this.pastFromKafka = pastRecords("kafka", registry);
+    Gauge.builder("tidegate.stream.tail.bytes", tailBytes, LongAdder::sum).baseUnit("bytes")
+        .description("Recent live records kept by the event loops for catch-ups (estimated; ws.tailBytes per loop)")
+        .register(registry);
+  }
+
+  private static Counter pastRecords(String source, MeterRegistry registry) {
+    return Counter.builder("tidegate.stream.catchup.records").tag("source", source)
+        .description("Records of the past delivered to catching-up subscriptions, from the loops' tails or from Kafka")
+        .register(registry);
+  }
+
+  /** Records of the past delivered from a loop's tail. */
+  Counter pastFromTail() {
+    return pastFromTail;
+  }
+
+  /** Records of the past delivered from Kafka reads. */
+  Counter pastFromKafka() {
+    return pastFromKafka;
+  }
+
+  /** The estimated bytes of every loop's tail. */
+  LongAdder tailBytes() {
+    return tailBytes;
   }
 
   public Transport ws() {

@@ -56,7 +56,8 @@ public record Streams(
     Gauge.builder("tidegate.stream.behind", behind, AtomicInteger::get)
         .description("Subscriptions whose client fell a budget behind the live feed and waits to catch up from Kafka")
         .register(registry);
-    return new Streams(config, new LiveFeed(clients::feedConsumer, registry), topics, clients,
+    LiveFeed feed = new LiveFeed(clients::feedConsumer, registry, config.tailLingerSeconds() * 1000L);
+    return new Streams(config, feed, topics, clients,
         vertx.createSharedWorkerExecutor("tidegate-catchup", 4), catchUps, members, ws, sse, subscriptions, behind,
         new StreamMeters(registry),
         Counter.builder("tidegate.group.commits")
@@ -65,7 +66,7 @@ public record Streams(
 
   /** Call on an event loop: that loop's share of the live feed, which the sockets and streams of the loop use. */
   public Fanout fanoutFor(Context context) {
-    Fanout fanout = new Fanout(context, feed);
+    Fanout fanout = new Fanout(context, feed, config.tailBytes(), meters.tailBytes());
     feed.addSink(context, fanout);
     return fanout;
   }

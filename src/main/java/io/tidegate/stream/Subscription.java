@@ -15,14 +15,21 @@ public final class Subscription {
   final boolean latest;
   /** The client fell a budget behind the live feed: no live record is taken until it has caught up from Kafka. */
   boolean behind;
-  /** Set while the subscription reads the past; null once it rides the live feed. */
+  /** Set while the subscription reads the past from Kafka; null once it rides the live feed. */
   CatchUpReader catchUp;
+  /** True while the subscription reads the past from its loop's {@link FeedTail}. */
+  boolean tail;
   /** For {@code latest} before the feed stands on every partition: completed once it does. */
   io.vertx.core.Promise<Void> positioned;
   int partitions;
 
   /** The topic's name as bytes, for SSE cursors. */
   public final byte[] topicBytes;
+
+  /** True while the subscription takes no live record: it reads the past (from Kafka or the tail), or waits to. */
+  boolean offFeed() {
+    return catchUp != null || behind || tail;
+  }
 
   /** The highest partition this subscription has a position on, or -1. */
   public int lastPartition() {

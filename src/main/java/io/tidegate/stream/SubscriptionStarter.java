@@ -100,6 +100,16 @@ final class SubscriptionStarter {
           ApiError.unavailable("the gateway could not start reading '" + topic + "' from Kafka in time; retry shortly", 1)));
       return positioned.future().onComplete(ar -> c.context().owner().cancelTimer(timer));
     }
+    Map<Integer, Long> inTail = StartPoint.inTail(topic, from, partitions, c.fanout());
+    if (inTail != null) {
+      // the loop's tail holds the past asked for: no look-up, no permit, no Kafka read (see CatchUpDelivery)
+      Subscription s = new Subscription(id, topic, filter, false);
+      s.next.putAll(inTail);
+      s.tail = true;
+      client.register(s);
+      made.add(s);
+      return Future.succeededFuture();
+    }
     // The permit is taken before the look-ups: in a reconnect storm, a subscribe refused for want of one costs
     // Kafka nothing (thousands of retries of two offset look-ups each crowded out the readiness probe).
     if (!c.catchUps().tryAcquire()) {

@@ -25,10 +25,10 @@ import org.junit.jupiter.api.Test;
 class FanoutTest {
   private final Vertx vertx = Vertx.vertx();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final LiveFeed feed = new LiveFeed(null, registry);
+  private final LiveFeed feed = new LiveFeed(null, registry, 0);
   private final Fanout fanout = new Fanout(vertx.getOrCreateContext(), feed);
   private final StreamContext context = new StreamContext(vertx.getOrCreateContext(), fanout,
-      new Streams(new TidegateConfig.Ws(4096, 1000, 1, 1, false, 30, 10, 100, 100), feed, null, null, null,
+      new Streams(new TidegateConfig.Ws(4096, 1000, 1, 1, false, 30, 10, 100, 100, 0, 0), feed, null, null, null,
           new Semaphore(1), new Semaphore(1), new AtomicInteger(), new AtomicInteger(), new AtomicInteger(),
           new AtomicInteger(), new StreamMeters(registry), Counter.builder("c").register(registry)),
       new AtomicInteger());

@@ -30,7 +30,7 @@ class LiveFeedTest {
 
   private final Cluster kafka = new Cluster();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final LiveFeed feed = new LiveFeed(kafka, registry);
+  private final LiveFeed feed = new LiveFeed(kafka, registry, 0);
   private final Vertx vertx = Vertx.vertx();
   private final Vertx otherVertx = Vertx.vertx();
 

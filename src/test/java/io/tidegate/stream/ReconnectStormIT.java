@@ -102,17 +102,22 @@ class ReconnectStormIT {
         Awaits.until("the gateway counts exactly the new sessions (" + gw.gauge("tidegate.ws.sessions") + ")",
             Duration.ofSeconds(60), () -> gw.gauge("tidegate.ws.sessions") == SOCKETS);
         assertEquals(SOCKETS, gw.gauge("tidegate.stream.subscriptions"));
+        // the clients come back within seconds, so the loops' tails hold all they missed: no Kafka read at all
+        double fromKafka = pastRecords(gw, "kafka");
+        double fromTail = pastRecords(gw, "tail");
+        assertEquals(0.0, fromKafka, "records of the past read from Kafka (the tail had them)");
+        assertTrue(fromTail > 0, "records of the past from the tails");
 
         double[] resumed = storm.clients().stream().mapToDouble(StormSockets.Client::resumedMs).sorted().toArray();
         double[] caught = storm.clients().stream().mapToDouble(StormSockets.Client::caughtUpMs).sorted().toArray();
         System.out.printf(Locale.ROOT, "ReconnectStormIT: %d sockets, %d partitions, %d records/s: all caught up %.1f s"
                 + " after the drop; resumed p50 %.0f p99 %.0f max %.0f ms; caught up p50 %.0f p99 %.0f max %.0f ms;"
                 + " %d records caught up; %d subscribes answered 503 and retried; catch-ups at once max %d (bound %d);"
-                + " ready polls %d, not ready %d; whole test %.1f s%n",
+                + " ready polls %d, not ready %d; past records from tails %.0f, from Kafka %.0f; whole test %.1f s%n",
             SOCKETS, PARTITIONS, RECORDS_PER_SECOND, stormSeconds, pct(resumed, 50), pct(resumed, 99),
             resumed[resumed.length - 1], pct(caught, 50), pct(caught, 99), caught[caught.length - 1],
             storm.clients().stream().mapToLong(StormSockets.Client::recordsAfterDrop).sum(), storm.retries(),
-            watch.maxCatchUps.get(), MAX_CATCH_UPS, watch.polls.get(), watch.notReady.get(),
+            watch.maxCatchUps.get(), MAX_CATCH_UPS, watch.polls.get(), watch.notReady.get(), fromTail, fromKafka,
             (System.nanoTime() - t0) / 1e9);
       } finally {
         watch.stopWatching();
@@ -120,6 +125,11 @@ class ReconnectStormIT {
     } finally {
       Awaits.result(clientVertx.close());
     }
+  }
+
+  private static double pastRecords(TestGateway gw, String source) {
+    var c = gw.gateway().registry().find("tidegate.stream.catchup.records").tag("source", source).counter();
+    return c == null ? 0 : c.count();
   }
 
   /** Waits as {@link Awaits#until} does; on time-out, says where the clients stand then. */

@@ -50,8 +50,8 @@ class StreamClientTest {
     vertx = Vertx.vertx();
     loop = vertx.getOrCreateContext();
     registry = new SimpleMeterRegistry();
-    TidegateConfig.Ws config = new TidegateConfig.Ws(4096, BUDGET, 2, 2, false, 30, 1, 3, 2);
-    LiveFeed feed = new LiveFeed(null, registry);
+    TidegateConfig.Ws config = new TidegateConfig.Ws(4096, BUDGET, 2, 2, false, 30, 1, 3, 2, 0, 0);
+    LiveFeed feed = new LiveFeed(null, registry, 0);
     streams = new Streams(config, feed, null, null, null, new Semaphore(2), new Semaphore(2), new AtomicInteger(),
         new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), new StreamMeters(registry),
         Counter.builder("commits").register(registry));

@@ -34,7 +34,8 @@ class WebSocketIT {
 
   @BeforeAll
   static void start() {
-    gw = TestGateway.start();
+    // a topic nobody wants any more is still read for ws.tailLingerSeconds (30 s by default): 1 s here
+    gw = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("tailLingerSeconds", 1)));
     clients = Vertx.vertx();
   }
 
