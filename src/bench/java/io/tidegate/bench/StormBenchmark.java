@@ -64,12 +64,14 @@ public final class StormBenchmark {
     System.out.println();
     System.out.println("Reconnect storm: " + PARTITIONS + " partitions, " + b.rate + " records/s throughout, reconnects spread over "
         + b.spreadMs + " ms, ws.maxCatchUps " + b.bound);
-    System.out.println(String.format(Locale.ROOT, "%-7s %-34s %-22s %-22s %10s %7s %9s %9s %10s %9s %s", "sockets",
+    System.out.println(String.format(Locale.ROOT, "%-7s %-34s %-22s %-22s %10s %7s %9s %9s %10s %9s %-9s %s", "sockets",
         "phase", "answered p50/p99/max s", "caught up p50/p99/max s", "caught up", "503s", "catchups", "not ready",
-        "gw cpu", "heap max", "gaps+dups"));
+        "gw cpu", "heap max", "gaps+dups", "past from tail/kafka"));
     rows.forEach(System.out::println);
     System.exit(0);
   }
+
+  private static final String PAST = "tidegate_stream_catchup_records_total";
 
   private String step(int n) throws Exception {
     String topic = "storm-" + UUID.randomUUID().toString().substring(0, 8);
@@ -91,6 +93,8 @@ public final class StormBenchmark {
         long[] before = producer.ends();
         until(storm, "every client has the first records", 300, () -> storm.reached(before) == n);
 
+        double tail0 = sampler.metric(PAST, "source=\"tail\"");
+        double kafka0 = sampler.metric(PAST, "source=\"kafka\"");
         long cpu0 = PublishBenchmark.Gauge.cpuTicks(gatewayPid);
         long dropped = System.nanoTime();
         storm.dropAll();
@@ -106,18 +110,20 @@ public final class StormBenchmark {
         long[] end = producer.ends();
         until(storm, "every client has every record", 300, () -> storm.reached(end) == n);
         sampler.stopSampling();
+        String past = String.format(Locale.ROOT, "%.0f/%.0f", sampler.metric(PAST, "source=\"tail\"") - tail0,
+            sampler.metric(PAST, "source=\"kafka\"") - kafka0);
 
         double[] answered = storm.clients().stream().mapToDouble(c -> c.resumedMs() / 1000).sorted().toArray();
         double[] caught = storm.clients().stream().mapToDouble(c -> c.caughtUpMs() / 1000).sorted().toArray();
         long records = storm.clients().stream().mapToLong(StormSockets.Client::recordsAfterDrop).sum();
-        String base = String.format(Locale.ROOT, "%-7d %-34s %-22s %-22s %10s %7s %9s %9s %10s %9s %s", n,
+        String base = String.format(Locale.ROOT, "%-7d %-34s %-22s %-22s %10s %7s %9s %9s %10s %9s %-9s %s", n,
             "first connect (latest), baseline", String.format(Locale.ROOT, "all in %.1f", firstSecs), "-", "-", "-", "-",
-            "-", "-", "-", "-");
-        String row = String.format(Locale.ROOT, "%-7d %-34s %-22s %-22s %10d %7d %9s %9s %10s %9s %d", n,
+            "-", "-", "-", "-", "-");
+        String row = String.format(Locale.ROOT, "%-7d %-34s %-22s %-22s %10d %7d %9s %9s %10s %9s %-9d %s", n,
             "drop all, reconnect from offsets", triple(answered), triple(caught), records, storm.retries(),
             sampler.maxCatchUps + "/" + bound, sampler.notReady + "/" + sampler.polls,
             String.format(Locale.ROOT, "%.2f cores", cores), String.format(Locale.ROOT, "%.0f MB", sampler.maxHeapMb),
-            storm.problemCount());
+            storm.problemCount(), past);
         if (storm.problemCount() > 0) {
           System.out.println("problems: " + storm.problems());
         }
@@ -206,6 +212,11 @@ public final class StormBenchmark {
 
     double metric(String name) {
       return sum(get("/metrics"), name, "");
+    }
+
+    /** The sum of a metric's series whose labels contain {@code labels}. */
+    double metric(String name, String labels) {
+      return sum(get("/metrics"), name + "{", labels);
     }
 
     private String get(String path) {
