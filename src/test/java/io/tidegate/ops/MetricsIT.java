@@ -47,7 +47,9 @@ class MetricsIT {
     try (TestGateway gw = TestGateway.start(new JsonObject().put("auth", new JsonObject().put("mode", "jwt")
              .put("jwt", new JsonObject().put("secret", SECRET))
              .put("roles", new JsonObject().put("ops", new JsonObject()
-                 .put("publish", new JsonArray().add("*")).put("subscribe", new JsonArray().add("*"))))));
+                 .put("publish", new JsonArray().add("*")).put("subscribe", new JsonArray().add("*")))))
+             // the feed reads a topic for ws.tailLingerSeconds after its last subscriber left: 1 s, not 30
+             .put("ws", new JsonObject().put("tailLingerSeconds", 1)));
          WsClient ws = WsClient.connect(clients, gw, token);
          SseClient sse = SseClient.open(gw.url("/events?topic=" + topic + "&access_token=" + token))) {
       ws.send(new JsonObject().put("type", "subscribe").put("id", "s").put("topics", new JsonArray().add(topic)));
@@ -105,7 +107,7 @@ class MetricsIT {
       // a topic nobody reads any more has no lag gauge left
       ws.send(new JsonObject().put("type", "unsubscribe").put("id", "u").put("topics", new JsonArray().add(topic)));
       sse.close();
-      Awaits.until("the topic's lag gauges are gone", () -> scrape(gw).lines()
+      Awaits.until("the topic's lag gauges are gone once its linger is over", () -> scrape(gw).lines()
           .noneMatch(l -> l.startsWith("tidegate_feed_lag{") && l.contains("topic=\"" + topic + "\"")));
     } finally {
       Awaits.result(clients.close());
