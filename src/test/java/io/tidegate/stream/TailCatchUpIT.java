@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidegate.testing.Awaits;
 import io.tidegate.testing.GatewayIT;
 import io.tidegate.testing.Http;
+import io.tidegate.testing.SseClient;
 import io.tidegate.testing.TestGateway;
 import io.tidegate.testing.WsClient;
 import io.vertx.core.Vertx;
@@ -117,6 +118,39 @@ class TailCatchUpIT {
       assertTrue(held > 0 && held <= gw.config().http().instances() * tailBytes, "the tails keep to their bound: " + held);
       live.close();
       back.close();
+    }
+  }
+
+  @Test
+  void anSseStreamThatComesBackWithItsLastEventIdCatchesUpFromMemory() {
+    String topic = uniqueTopic("tail-sse");
+    createTopic(topic, 2);
+    try (TestGateway gw = TestGateway.start()) {
+      String url = gw.url("/events?topic=" + topic);
+      SseClient first = SseClient.open(url);
+      Awaits.until("the stream is open", () -> gw.gauge("tidegate.sse.sessions") == 1);
+      // a WebSocket subscriber makes sure the feed stands on every partition before anything is published
+      WsClient ws = WsClient.connect(clients, gw);
+      ws.send(subscribe(topic, "latest"));
+      ws.awaitType("subscribed", "s");
+      publish(gw, topic, 0, 200);
+      first.awaitRecords(200);
+      SseClient.Event mid = first.named("record").get(99);
+      first.close();
+      ws.close();
+      Awaits.until("the gateway saw both go", () -> gw.gauge("tidegate.stream.subscriptions") == 0);
+      publish(gw, topic, 200, 300);
+
+      try (SseClient back = SseClient.open(url, mid.id())) {
+        back.awaitRecords(200);
+        Set<Integer> expected = new HashSet<>(range(200, 300));
+        first.records().subList(100, 200).forEach(r -> expected.add(r.getJsonObject("value").getInteger("n")));
+        List<Integer> got = values(back.records());
+        assertEquals(got.size(), new HashSet<>(got).size(), "no record twice");
+        assertEquals(expected, new HashSet<>(got), "every record after the Last-Event-ID, none before it");
+        assertEquals(0.0, counter(gw, "kafka"), "no record of the past was read from Kafka");
+        assertTrue(counter(gw, "tail") >= 100, "the past came from the tail: " + counter(gw, "tail"));
+      }
     }
   }
 
