@@ -155,8 +155,7 @@ class TailCatchUpIT {
   }
 
   private static double counter(TestGateway gw, String source) {
-    var c = gw.gateway().registry().find("tidegate.stream.catchup.records").tag("source", source).counter();
-    return c == null ? 0 : c.count();
+    return gw.counter("tidegate.stream.catchup.records", "source", source);
   }
 
   private static void publish(TestGateway gw, String topic, int from, int to) {

@@ -71,6 +71,12 @@ public final class TestGateway implements AutoCloseable {
     return g == null ? 0 : g.value();
   }
 
+  /** A counter's count, 0 while it does not exist; {@code tags}: key, value, key, value... */
+  public double counter(String name, String... tags) {
+    var c = gateway.registry().find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
   public TidegateConfig config() {
     return config;
   }
