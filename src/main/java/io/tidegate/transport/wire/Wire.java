@@ -106,6 +106,20 @@ public final class Wire {
   }
 
   /**
+   * After an upgrade to a WebSocket, lets go of what only the handshake needed: the upgrade request, its response
+   * and headers and the HTTP/1.1 connection object stay reachable from Vert.x's WebSocket handler otherwise, for
+   * as long as the socket lives (about 1.5 KiB; {@link UpgradeLeftovers}). Call on the connection's event loop
+   * once the upgrade succeeded. Returns false, doing nothing, when the connection is not one Vert.x's HTTP server
+   * made, or when Vert.x's internals moved (see WireTest).
+   */
+  public static boolean dropHandshake(HttpConnection connection) {
+    if (!(connection instanceof HttpServerConnection c)) {
+      return false;
+    }
+    return UpgradeLeftovers.drop(c.channelHandlerContext().pipeline(), connection) > 0;
+  }
+
+  /**
    * Runs {@code action} once the connection's socket has closed, also when it was upgraded to a WebSocket
    * (Vert.x stops calling the HttpConnection's close handler after an upgrade). Returns false, doing nothing,
    * when the connection is not one Vert.x's HTTP server made.

@@ -74,13 +74,16 @@ class WireTest {
         assertTrue(Wire.onSocketClosed(connection, () -> closedSeen.complete(true)));
         req.toWebSocket().onSuccess(ws -> upgraded.complete(Wire.upgraded(connection)));
       }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      var ws = vertx.createWebSocketClient().connect(server.actualPort(), "127.0.0.1", "/")
+      // held: a client nothing references is closed by Vert.x's cleaner at the next garbage collection
+      var client = vertx.createWebSocketClient();
+      var ws = client.connect(server.actualPort(), "127.0.0.1", "/")
           .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       assertTrue(upgraded.get(10, TimeUnit.SECONDS), "the upgraded pipeline must still show Netty's frame decoder");
       assertFalse(closedSeen.isDone());
       ws.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       assertTrue(closedSeen.get(10, TimeUnit.SECONDS), "the close of an upgraded socket must be reported");
       assertFalse(Wire.upgraded(null));
+      client.close();
       assertFalse(Wire.onSocketClosed(null, () -> { }));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -114,8 +117,10 @@ class WireTest {
           });
         });
       }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      var ws = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions().setReceiveBufferSize(4096))
-          .connect(server.actualPort(), "127.0.0.1", "/")
+      // held: a client nothing references is closed by Vert.x's cleaner at the next garbage collection
+      var client = vertx.createWebSocketClient(
+          new io.vertx.core.http.WebSocketClientOptions().setReceiveBufferSize(4096));
+      var ws = client.connect(server.actualPort(), "127.0.0.1", "/")
           .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       assertEquals(2, lightened.get(10, TimeUnit.SECONDS), "the HTTP connection's queue and the WebSocket's");
       assertEquals(0, again.get(10, TimeUnit.SECONDS), "a lean queue is left as it is");
@@ -134,6 +139,46 @@ class WireTest {
         assertEquals(String.valueOf(i), got.get(i), "in order");
       }
       assertEquals(0, Wire.leanQueues(null));
+      client.close();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+  /**
+   * Once the handshake is dropped, the HTTP/1.1 connection the socket upgraded from (with its request, response
+   * and headers) can be collected while the socket lives on and still carries frames both ways.
+   */
+  @Test
+  void anUpgradedSocketLetsGoOfItsHandshake() throws Exception {
+    assertTrue(UpgradeLeftovers.available(), "Vert.x's handler and its connection factory are where expected");
+    Vertx vertx = Vertx.vertx();
+    try {
+      java.util.concurrent.CompletableFuture<Boolean> dropped = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.atomic.AtomicReference<java.lang.ref.WeakReference<Object>> http =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+        http.set(new java.lang.ref.WeakReference<>(req.connection()));
+        req.toWebSocket().onSuccess(ws -> {
+          dropped.complete(Wire.dropHandshake(req.connection()));
+          ws.textMessageHandler(t -> ws.writeTextMessage("echo " + t));
+        });
+      }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      // held: a client nothing references is closed by Vert.x's cleaner at the next garbage collection
+      var client = vertx.createWebSocketClient();
+      var ws = client.connect(server.actualPort(), "127.0.0.1", "/")
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertTrue(dropped.get(10, TimeUnit.SECONDS));
+      Awaits.until("the HTTP connection the socket upgraded from is collected", java.time.Duration.ofSeconds(30),
+          () -> {
+            System.gc();
+            return http.get().get() == null;
+          });
+      java.util.concurrent.CompletableFuture<String> echo = new java.util.concurrent.CompletableFuture<>();
+      ws.textMessageHandler(echo::complete);
+      ws.writeTextMessage("hi");
+      assertEquals("echo hi", echo.get(10, TimeUnit.SECONDS), "the socket still carries frames both ways");
+      assertFalse(Wire.dropHandshake(null));
+      client.close();
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
