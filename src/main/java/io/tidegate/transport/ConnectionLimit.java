@@ -32,18 +32,23 @@ public final class ConnectionLimit {
         .description("Connections refused with 429 because limits.maxConnections were open").register(registry);
   }
 
+  private final Runnable uncount = open::decrementAndGet;
+
   /** Counts a new connection until it closes, and notes whether it is over the limit. */
   void opened(HttpConnection connection) {
     if (listener == null) {
       listener = Wire.listener(connection); // every instance shares the port's one listening socket
     }
-    if (open.incrementAndGet() > max) {
+    boolean isOver = open.incrementAndGet() > max;
+    if (isOver) {
       over.add(connection);
     }
-    Runnable closed = () -> {
+    Runnable closed = !isOver ? uncount : () -> {
       open.decrementAndGet();
       over.remove(connection);
     };
+    // a connection within the limit is not captured: the listener would keep its HTTP/1.1 connection object (and
+    // the request it upgraded from, with its headers) reachable as long as a WebSocket lives on the socket
     // the socket's own close: a connection upgraded to a WebSocket no longer reports through closeHandler
     if (!Wire.onSocketClosed(connection, closed)) {
       connection.closeHandler(v -> closed.run());

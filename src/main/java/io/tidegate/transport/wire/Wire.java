@@ -83,6 +83,43 @@ public final class Wire {
   }
 
   /**
+   * Lightens a long-lived connection by about 4.7 KiB for each Vert.x connection object on its socket (two for a
+   * socket upgraded to a WebSocket: the HTTP/1.1 one it upgraded from stays reachable, and the WebSocket's own;
+   * one for an SSE stream): the storage of their outbound queues, allocated for a backlog whether one ever forms
+   * or not, is swapped for one that grows with what it holds ({@link LeanQueues}); what is written, and when, is
+   * as before. Call on the connection's event loop, right after the upgrade or before a stream's first write.
+   * Returns how many queues were lightened (0 for anything that is not Vert.x's HTTP server connection, or when
+   * Vert.x's internals moved: see WireTest).
+   */
+  public static int leanQueues(HttpConnection connection) {
+    if (!(connection instanceof HttpServerConnection c)) {
+      return 0;
+    }
+    int n = LeanQueues.lighten(connection) ? 1 : 0;
+    for (java.util.Map.Entry<String, io.netty.channel.ChannelHandler> e : c.channelHandlerContext().pipeline()) {
+      if (e.getValue() instanceof io.vertx.core.net.impl.VertxHandler<?> h && h.getConnection() != connection
+          && LeanQueues.lighten(h.getConnection())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * After an upgrade to a WebSocket, lets go of what only the handshake needed: the upgrade request, its response
+   * and headers and the HTTP/1.1 connection object stay reachable from Vert.x's WebSocket handler otherwise, for
+   * as long as the socket lives (about 1.5 KiB; {@link UpgradeLeftovers}). Call on the connection's event loop
+   * once the upgrade succeeded. Returns false, doing nothing, when the connection is not one Vert.x's HTTP server
+   * made, or when Vert.x's internals moved (see WireTest).
+   */
+  public static boolean dropHandshake(HttpConnection connection) {
+    if (!(connection instanceof HttpServerConnection c)) {
+      return false;
+    }
+    return UpgradeLeftovers.drop(c.channelHandlerContext().pipeline(), connection) > 0;
+  }
+
+  /**
    * Runs {@code action} once the connection's socket has closed, also when it was upgraded to a WebSocket
    * (Vert.x stops calling the HttpConnection's close handler after an upgrade). Returns false, doing nothing,
    * when the connection is not one Vert.x's HTTP server made.
