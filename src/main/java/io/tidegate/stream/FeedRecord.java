@@ -18,6 +18,10 @@ public final class FeedRecord {
 
   private final ConsumerRecord<byte[], byte[]> record;
   private final byte[] frame;
+  /** The topic's name, interned like {@link Subscription#topic}: a socket finds its subscription by identity. */
+  private final String topic;
+  /** The offset after this one, boxed once for every subscription's position (none boxes its own per delivery). */
+  private final Long next;
   private final Counter evaluations;
   private volatile ConcurrentHashMap<RecordFilter, Boolean> outcomes;
   private volatile Object parsedValue;
@@ -32,6 +36,8 @@ public final class FeedRecord {
     this.record = record;
     this.frame = frame;
     this.evaluations = evaluations;
+    this.topic = record.topic().intern();
+    this.next = record.offset() + 1;
   }
 
   public ConsumerRecord<byte[], byte[]> record() {
@@ -43,7 +49,7 @@ public final class FeedRecord {
   }
 
   public String topic() {
-    return record.topic();
+    return topic;
   }
 
   public int partition() {
@@ -52,6 +58,11 @@ public final class FeedRecord {
 
   public long offset() {
     return record.offset();
+  }
+
+  /** {@code offset() + 1}, boxed once per record. */
+  Long next() {
+    return next;
   }
 
   /** Whether the record passes the filter; evaluated once per distinct filter, whichever loop asks first. */
