@@ -13,9 +13,8 @@ import java.util.concurrent.TimeUnit;
  * {@code ws} or {@code sse}). Percentile histograms with bounded buckets (1 ms to 60 s).
  *
  * <p>Sampled, so that measuring costs no allocation per delivery: the poll and dispatch stages record the oldest
- * record of each batch (once per batch, once per batch and event loop); the delivery stage records, per client,
- * its first pass of live records (up to 16 frames) and one pass in {@link LivePass#SAMPLE_EVERY} after: the last
- * record of the pass when its write completes. The
+ * record of each batch (once per batch, once per batch and event loop); the delivery stage records, per client
+ * and pass of live records (up to 16 frames), the last record of the pass when its write completes. The
  * timestamps are the producers' clocks (or the broker's with LogAppendTime): skew between hosts shows here;
  * a negative span counts as zero.
  */

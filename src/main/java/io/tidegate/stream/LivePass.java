@@ -8,16 +8,10 @@ import java.util.List;
  * One client's pass of live records (up to 16 frames, see {@link Fanout}): its bytes are counted in the budget
  * as they are handed over and released together when the pass's last write completes (a connection completes
  * its writes in order), so a pass costs one completion listener, not one per frame. That completion also
- * samples the delivery latency of the pass's last record, on a client's first pass and one in
- * {@link #SAMPLE_EVERY} after (recording every pass cost 3% of the event loops' time at one record per pass).
- * Used on the client's event loop only.
+ * samples the delivery latency of the pass's last record. Used on the client's event loop only.
  */
 final class LivePass {
-  /** Delivery latency is sampled on the first pass and one in this many after (a power of two). */
-  static final int SAMPLE_EVERY = 8;
-
   private final Budget budget;
-  private int passes;
   private long bytes;
   private Future<Void> last;
   private long timestamp;
@@ -26,11 +20,16 @@ final class LivePass {
     this.budget = budget;
   }
 
-  /** {@code n} bytes were handed to the transport; {@code write} completes when the kernel took them. */
+  /**
+   * {@code n} bytes were handed to the transport; {@code write} completes when the kernel took them and all
+   * before them (null: a later call of the pass brings the completion).
+   */
   void wrote(int n, Future<Void> write) {
     budget.queued(n);
     bytes += n;
-    last = write;
+    if (write != null) {
+      last = write;
+    }
   }
 
   /**
@@ -60,14 +59,14 @@ final class LivePass {
     budget.check();
   }
 
-  /** The pass is written: one listener releases its bytes and (one pass in {@link #SAMPLE_EVERY}) samples {@code latency}. */
+  /** The pass is written: one listener releases its bytes and samples {@code latency}. */
   private void end(Timer latency) {
     Future<Void> write = last;
     if (write == null) {
       return;
     }
     long n = bytes;
-    long ts = (passes++ & (SAMPLE_EVERY - 1)) == 0 ? timestamp : 0;
+    long ts = timestamp;
     last = null;
     bytes = 0;
     write.onComplete(ar -> {
