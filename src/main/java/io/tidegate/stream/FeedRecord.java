@@ -26,6 +26,7 @@ public final class FeedRecord {
   private volatile ConcurrentHashMap<RecordFilter, Boolean> outcomes;
   private volatile Object parsedValue;
   private volatile byte[] sse;
+  private volatile io.netty.buffer.ByteBuf ws;
 
   /**
    * @param record      the record as Kafka gave it
@@ -58,6 +59,19 @@ public final class FeedRecord {
 
   public long offset() {
     return record.offset();
+  }
+
+  /**
+   * The record's WebSocket frame in the form {@code make} gives it (the transport's shared, already framed
+   * buffer), made at most once or twice (two loops may race; either result serves).
+   */
+  public io.netty.buffer.ByteBuf wsFrame(java.util.function.Function<byte[], io.netty.buffer.ByteBuf> make) {
+    io.netty.buffer.ByteBuf f = ws;
+    if (f == null) {
+      f = make.apply(frame);
+      ws = f;
+    }
+    return f;
   }
 
   /** {@code offset() + 1}, boxed once per record. */
