@@ -2,6 +2,7 @@ package io.tidegate.stream;
 
 import io.micrometer.core.instrument.Counter;
 import io.tidegate.codec.RecordFilter;
+import io.tidegate.codec.TextFrames;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,7 +27,7 @@ public final class FeedRecord {
   private volatile ConcurrentHashMap<RecordFilter, Boolean> outcomes;
   private volatile Object parsedValue;
   private volatile byte[] sse;
-  private volatile io.netty.buffer.ByteBuf ws;
+  private final io.netty.buffer.ByteBuf ws;
 
   /**
    * @param record      the record as Kafka gave it
@@ -39,6 +40,7 @@ public final class FeedRecord {
     this.evaluations = evaluations;
     this.topic = record.topic().intern();
     this.next = record.offset() + 1;
+    this.ws = TextFrames.shared(frame);
   }
 
   public ConsumerRecord<byte[], byte[]> record() {
@@ -62,16 +64,11 @@ public final class FeedRecord {
   }
 
   /**
-   * The record's WebSocket frame in the form {@code make} gives it (the transport's shared, already framed
-   * buffer), made at most once or twice (two loops may race; either result serves).
+   * The record's WebSocket frame, header and all ({@link TextFrames#shared}): made once, where the record is
+   * made (the live feed's thread, not an event loop); each writer writes a view of it.
    */
-  public io.netty.buffer.ByteBuf wsFrame(java.util.function.Function<byte[], io.netty.buffer.ByteBuf> make) {
-    io.netty.buffer.ByteBuf f = ws;
-    if (f == null) {
-      f = make.apply(frame);
-      ws = f;
-    }
-    return f;
+  public io.netty.buffer.ByteBuf wsFrame() {
+    return ws;
   }
 
   /** {@code offset() + 1}, boxed once per record. */

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.tidegate.codec.TextFrames;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
@@ -27,8 +28,6 @@ import java.nio.ByteBuffer;
  * event loop only.
  */
 public final class FrameWriter {
-  private static final int MAX_HEADER = 10;
-
   /** The frame encoder's context: a write from it goes on toward the socket without passing the encoder. */
   private final ChannelHandlerContext ctx;
   private final ContextInternal context;
@@ -50,18 +49,7 @@ public final class FrameWriter {
     return encoder == null ? null : new FrameWriter(encoder, (ContextInternal) context);
   }
 
-  /**
-   * A final, unmasked text frame holding {@code payload}, header and all, in memory the socket writes from
-   * without a copy: shared read-only by every writer (each writes its own view), freed by the garbage collector.
-   */
-  public static ByteBuf sharedTextFrame(byte[] payload) {
-    ByteBuffer frame = ByteBuffer.allocateDirect(MAX_HEADER + payload.length);
-    header(frame, payload.length);
-    frame.put(payload).flip();
-    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(frame));
-  }
-
-  /** Writes a frame made by {@link #sharedTextFrame}; its completion comes with the next {@link #flush}. */
+  /** Writes a frame made by {@link TextFrames#shared}; its completion comes with the next {@link #flush}. */
   public void writeShared(ByteBuf frame) {
     if (ctx.channel().isActive()) {
       ctx.write(frame.duplicate(), ctx.voidPromise());
@@ -73,9 +61,9 @@ public final class FrameWriter {
     try {
       if (ctx.channel().isActive()) {
         int n = payload.readableBytes();
-        ByteBuf frame = ctx.alloc().directBuffer(MAX_HEADER + n);
-        ByteBuffer header = ByteBuffer.allocate(MAX_HEADER);
-        header(header, n);
+        ByteBuf frame = ctx.alloc().directBuffer(TextFrames.MAX_HEADER + n);
+        ByteBuffer header = ByteBuffer.allocate(TextFrames.MAX_HEADER);
+        TextFrames.header(header, n);
         frame.writeBytes(header.flip()).writeBytes(payload);
         ctx.write(frame, ctx.voidPromise());
       }
@@ -95,17 +83,5 @@ public final class FrameWriter {
     ctx.write(Unpooled.EMPTY_BUFFER, marker);
     ctx.flush();
     return done.future();
-  }
-
-  /** RFC 6455 section 5.2: FIN and the text opcode, no mask, the payload length in 1, 3 or 9 bytes. */
-  private static void header(ByteBuffer out, int length) {
-    out.put((byte) 0x81);
-    if (length <= 125) {
-      out.put((byte) length);
-    } else if (length <= 0xFFFF) {
-      out.put((byte) 126).putShort((short) length);
-    } else {
-      out.put((byte) 127).putLong(length);
-    }
   }
 }

@@ -53,7 +53,7 @@ final class WsWrites {
       last = ws.writeFrame(Wire.textFrame(b));
       return n;
     }
-    ByteBuf frame = r.wsFrame(FrameWriter::sharedTextFrame);
+    ByteBuf frame = r.wsFrame();
     if (!ws.isClosed()) {
       frames.writeShared(frame);
       unflushed = true;

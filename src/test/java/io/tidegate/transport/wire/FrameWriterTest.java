@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.tidegate.codec.TextFrames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -53,7 +54,7 @@ class FrameWriterTest {
           FrameWriter frames = FrameWriter.of(connection, Vertx.currentContext());
           assertNotNull(frames, "Vert.x's upgraded connection must still show Netty's frame encoder");
           for (String p : payloads) {
-            ByteBuf shared = FrameWriter.sharedTextFrame(p.getBytes(StandardCharsets.UTF_8));
+            ByteBuf shared = TextFrames.shared(p.getBytes(StandardCharsets.UTF_8));
             frames.writeShared(shared);
             frames.writeShared(shared);
           }
