@@ -24,8 +24,9 @@ import java.nio.ByteBuffer;
  *
  * <p>Every frame of the session goes this way, so they stay in order among themselves; Vert.x's own frames
  * (pings, pongs, the close frame) are control frames, which may come between whole data frames. Writes reach
- * the TLS handler and the flush consolidation as before, which sit nearer the socket. Used on the connection's
- * event loop only.
+ * the TLS handler and the flush consolidation as before, which sit nearer the socket. Vert.x's own counters of
+ * bytes written ({@code vertx_http_server_bytes_written}) do not see them. Used on the connection's event loop
+ * only.
  */
 public final class FrameWriter {
   /** The frame encoder's context: a write from it goes on toward the socket without passing the encoder. */
