@@ -8,6 +8,7 @@
 # BENCH_BASELINE_JAR=path/to/older/tidegate.jar adds a server "baseline": a second gateway started from that jar
 # (port BENCH_BASELINE_PORT, default 27060, same broker, same options), measured in turn with the others, so a
 # change is compared with what it replaces in the same run (COMPARE_SERVERS sets which servers run, in order).
+# BASELINE_JAVA_OPTS and BENCH_BASELINE_INSTANCES (its http.instances) set it apart when the jar is the same.
 
 compare_main() {
   local secs="$1" loads="$2"
@@ -38,7 +39,7 @@ compare_main() {
 start_baseline_gateway() {
   BASELINE_PORT="${BENCH_BASELINE_PORT:-27060}"
   KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" TIDEGATE_HTTP_PORT="$BASELINE_PORT" \
-    java "-Xmx$GATEWAY_HEAP" ${BASELINE_JAVA_OPTS:-${GATEWAY_JAVA_OPTS:-}} -jar "$BENCH_BASELINE_JAR" > "$WORK/baseline-gateway.log" 2>&1 &
+    TIDEGATE_HTTP_INSTANCES="${BENCH_BASELINE_INSTANCES:-${TIDEGATE_HTTP_INSTANCES:-$(nproc)}}" java "-Xmx$GATEWAY_HEAP" ${BASELINE_JAVA_OPTS:-${GATEWAY_JAVA_OPTS:-}} -jar "$BENCH_BASELINE_JAR" > "$WORK/baseline-gateway.log" 2>&1 &
   BASELINE_PID=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$BASELINE_PORT/health/ready" >/dev/null && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$BASELINE_PORT/health/ready" >/dev/null || { echo "baseline gateway did not start"; cat "$WORK/baseline-gateway.log"; exit 1; }
