@@ -8,7 +8,7 @@ build_classpath() {
   CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
 }
 
-cleanup() { kill "${GW_PID:-}" "${AUTH_GW_PID:-}" "${BROKER_PID:-}" "${BARE_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() { kill "${GW_PID:-}" "${AUTH_GW_PID:-}" "${BASELINE_PID:-}" "${BROKER_PID:-}" "${BARE_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
 
 start_broker() {
   java -Xmx1g -cp "$CP" io.tidegate.bench.BrokerMain "$KAFKA_PORT" "$WORK/kafka-data" > "$WORK/broker.log" 2>&1 &

@@ -5,18 +5,27 @@
 # deliveries/s, p50/p99 from the record timestamp, the server's CPU-seconds per million deliveries (utime+stime
 # of its process over the measured window), and records lost (gaps in a partition's offsets) or duplicated.
 # Each server is warmed first (one unreported run at the first load). Ports: 27000-27099 unless overridden.
+# BENCH_BASELINE_JAR=path/to/older/tidegate.jar adds a server "baseline": a second gateway started from that jar
+# (port BENCH_BASELINE_PORT, default 27060, same broker, same options), measured in turn with the others, so a
+# change is compared with what it replaces in the same run (COMPARE_SERVERS sets which servers run, in order).
+# BASELINE_JAVA_OPTS and BENCH_BASELINE_INSTANCES (its http.instances) set it apart when the jar is the same.
 
 compare_main() {
   local secs="$1" loads="$2"
   [ -d src/bench/node/node_modules ] || (cd src/bench/node && npm install --no-audit --no-fund >/dev/null)
   start_broker
   start_gateway
+  local servers="${COMPARE_SERVERS:-tidegate bare kafkajs}"
+  if [ -n "${BENCH_BASELINE_JAR:-}" ]; then
+    start_baseline_gateway
+    [ -n "${COMPARE_SERVERS:-}" ] || servers="baseline tidegate bare kafkajs"
+  fi
   echo "| load | server | deliveries/s | p50 ms | p99 ms | CPU-s per million | lost | duplicated |" > "$WORK/table.md"
   echo "|---|---|---|---|---|---|---|---|" >> "$WORK/table.md"
   local first=1 load n rate
   for load in ${loads//,/ }; do
     n="${load%x*}"; rate="${load#*x}"
-    for server in ${COMPARE_SERVERS:-tidegate bare kafkajs}; do
+    for server in $servers; do
       if [ "$first" = 1 ]; then compare_phase "$server" "$n" "$rate" 5 warm; fi
       compare_phase "$server" "$n" "$rate" "$secs" report
     done
@@ -24,6 +33,16 @@ compare_main() {
   done
   echo; echo "== Fan-out comparison ($(date -u +%Y-%m-%dT%H:%MZ), $secs s per phase, load average $(cut -d' ' -f1-3 /proc/loadavg))"
   cat "$WORK/table.md"
+}
+
+# The gateway of BENCH_BASELINE_JAR beside the one under test (same broker, heap and options).
+start_baseline_gateway() {
+  BASELINE_PORT="${BENCH_BASELINE_PORT:-27060}"
+  KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" TIDEGATE_HTTP_PORT="$BASELINE_PORT" \
+    TIDEGATE_HTTP_INSTANCES="${BENCH_BASELINE_INSTANCES:-${TIDEGATE_HTTP_INSTANCES:-$(nproc)}}" java "-Xmx$GATEWAY_HEAP" ${BASELINE_JAVA_OPTS:-${GATEWAY_JAVA_OPTS:-}} -jar "$BENCH_BASELINE_JAR" > "$WORK/baseline-gateway.log" 2>&1 &
+  BASELINE_PID=$!
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$BASELINE_PORT/health/ready" >/dev/null && break; sleep 0.5; done
+  curl -sf "http://127.0.0.1:$BASELINE_PORT/health/ready" >/dev/null || { echo "baseline gateway did not start"; cat "$WORK/baseline-gateway.log"; exit 1; }
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -35,6 +54,7 @@ compare_phase() {
   java -cp "$CP" io.tidegate.bench.RateProducer create "127.0.0.1:$KAFKA_PORT" "$topic"
   case "$server" in
     tidegate) url="ws://127.0.0.1:$HTTP_PORT/ws"; pid="$GW_PID" ;;
+    baseline) url="ws://127.0.0.1:$BASELINE_PORT/ws"; pid="$BASELINE_PID" ;;
     bare) node src/bench/node/node_reference.js bare "$BARE_PORT" "$rate" > "$log.server" 2>&1 &
       srv_pid=$!; pid=$srv_pid; url="ws://127.0.0.1:$BARE_PORT/ws" ;;
     kafkajs) node src/bench/node/node_reference.js kafka "$BRIDGE_PORT" "127.0.0.1:$KAFKA_PORT" "$topic" > "$log.server" 2>&1 &
@@ -49,7 +69,9 @@ compare_phase() {
   local client=$!
   for _ in $(seq 1 240); do grep -q '"ready"' "$log.client" 2>/dev/null && break; sleep 0.25; done
   local c0; c0=$(cpu_ticks "$pid")
-  [ "$server" = tidegate ] && curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" > "$log.metrics0"
+  local metrics=""
+  case "$server" in tidegate) metrics="http://127.0.0.1:$HTTP_PORT/metrics" ;; baseline) metrics="http://127.0.0.1:$BASELINE_PORT/metrics" ;; esac
+  [ -n "$metrics" ] && curl -sf "$metrics" > "$log.metrics0"
   local producer=""
   if [ "$server" != bare ]; then
     java -Xmx256m -cp "$CP" io.tidegate.bench.RateProducer produce "127.0.0.1:$KAFKA_PORT" "$topic" "$rate" $((secs + 3)) > "$log.producer" 2>&1 &
@@ -57,7 +79,7 @@ compare_phase() {
   fi
   wait "$client" || true
   local c1; c1=$(cpu_ticks "$pid")
-  [ "$server" = tidegate ] && curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" > "$log.metrics1"
+  [ -n "$metrics" ] && curl -sf "$metrics" > "$log.metrics1"
   [ -n "$producer" ] && { kill "$producer" 2>/dev/null || true; wait "$producer" 2>/dev/null || true; }
   [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null || true; wait "$srv_pid" 2>/dev/null || true; }
   [ "$mode" = report ] || return 0
@@ -76,7 +98,7 @@ print(f"| {int(n):,} x {rate}/s | {server} | {r['delivered_per_s']/1000:.1f}k | 
       f"| {per_million:.1f} | {r.get('lost', '?')} | {r['duplicates']} |")
 PY
   tail -1 "$WORK/table.md"
-  [ "$server" = tidegate ] && stages "$log.metrics0" "$log.metrics1"
+  [ -n "$metrics" ] && stages "$log.metrics0" "$log.metrics1"
   return 0
 }
 

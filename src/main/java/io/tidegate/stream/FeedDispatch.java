@@ -23,9 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands the live feed's batches to the sinks (one per event loop, each called on its own context) and waits,
- * bounded, until they have taken them: the feed polls again once every sink has, so at most one batch per sink
- * is in memory besides the consumer's buffers.
+ * Hands the live feed's batches to the sinks (one per event loop, each called on its own context), one batch
+ * ahead: a batch is handed and the feed polls the next one while the loops deliver it; the next is handed once
+ * every sink has taken the one before (waiting for that, bounded, before handing it or anything else). So the
+ * poll and the encoding of a batch overlap the delivery of the one before, and at most two batches are in
+ * memory besides the consumer's buffers: the one the sinks hold and the one the feed holds.
  *
  * <p>One sink must not wedge the others. A sink that throws has taken its batch (the failure is counted and
  * logged once per kind). A sink that has not taken its batch after {@code stallMs}, and whose event loop does
@@ -69,6 +71,10 @@ final class FeedDispatch implements FeedPositions.Listener {
   private final Counter filterEvaluations;
   private final TopicCounters read;
   private final DeliveryLatency latency;
+  /** Feed thread only: the sinks handed the last batch (they may still hold it), and how to wait for them. */
+  private final List<Target> inFlight = new ArrayList<>();
+  private BooleanSupplier running = () -> false;
+  private Runnable alive = () -> { };
 
   FeedDispatch(MeterRegistry registry, long stallMs, DeliveryLatency latency) {
     this.latency = latency;
@@ -136,8 +142,12 @@ final class FeedDispatch implements FeedPositions.Listener {
     targets.add(new Target(context, sink));
   }
 
-  /** Calls every sink on its own context (partition starts, stops, resets); a failure is counted. */
+  /**
+   * Calls every sink on its own context (partition starts, stops, resets); a failure is counted. Called on the
+   * feed thread, after the sinks have taken the batch they hold, so a call never comes between its slices.
+   */
   void broadcast(java.util.function.Consumer<LiveFeed.Sink> call) {
+    settle();
     for (Target t : targets) {
       t.context.runOnContext(v -> {
         try {
@@ -158,11 +168,14 @@ final class FeedDispatch implements FeedPositions.Listener {
   }
 
   /**
-   * Hands the batch to every sink that can take it and waits until they have, or have stalled. {@code alive}
-   * runs while waiting (the feed is busy, not stuck).
+   * Waits until every sink has taken the batch before (or has stalled), then hands this one to every sink that
+   * can take it and returns: the feed polls the next batch while the sinks deliver this one. {@code alive} runs
+   * while waiting (the feed is busy, not stuck); {@code running} false ends the wait.
    */
   void dispatch(List<FeedRecord> batch, BooleanSupplier running, Runnable alive) {
-    List<Target> handed = new ArrayList<>();
+    this.running = running;
+    this.alive = alive;
+    settle();
     for (Target t : targets) {
       if (t.stalled && t.holding) {
         skipped.increment();
@@ -175,9 +188,16 @@ final class FeedDispatch implements FeedPositions.Listener {
       }
       caughtUp(t);
       hand(t, batch);
-      handed.add(t);
+      inFlight.add(t);
     }
-    await(handed, running, alive);
+  }
+
+  /** Waits until the sinks handed the last batch have taken it, or have stalled, or the feed stops. */
+  void settle() {
+    if (!inFlight.isEmpty()) {
+      await(inFlight, running, alive);
+      inFlight.clear();
+    }
   }
 
   /** Sinks that were stalled and have taken their batch since hear what they missed now, not at the next batch. */
@@ -226,9 +246,12 @@ final class FeedDispatch implements FeedPositions.Listener {
     });
   }
 
-  /** Backpressure: wait until every sink handed the batch has taken it, is stalled, or the feed stops. */
+  /** Backpressure: waits until every sink handed the batch has taken it, is stalled, or the feed stops. */
   private void await(List<Target> handed, BooleanSupplier running, Runnable alive) {
     List<Target> waiting = new ArrayList<>(handed);
+    // sinks take batches while the feed polls, and each take leaves a permit: old ones would only spin this loop
+    // (a take after this sets its holding false before it releases, so none is missed)
+    takenSignal.drainPermits();
     while (running.getAsBoolean()) {
       waiting.removeIf(t -> !t.holding);
       if (waiting.isEmpty()) {

@@ -2,6 +2,7 @@ package io.tidegate.stream;
 
 import io.micrometer.core.instrument.Counter;
 import io.tidegate.codec.RecordFilter;
+import io.tidegate.codec.TextFrames;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,10 +19,15 @@ public final class FeedRecord {
 
   private final ConsumerRecord<byte[], byte[]> record;
   private final byte[] frame;
+  /** The topic's name, interned like {@link Subscription#topic}: a socket finds its subscription by identity. */
+  private final String topic;
+  /** The offset after this one, boxed once for every subscription's position (none boxes its own per delivery). */
+  private final Long next;
   private final Counter evaluations;
   private volatile ConcurrentHashMap<RecordFilter, Boolean> outcomes;
   private volatile Object parsedValue;
   private volatile byte[] sse;
+  private final io.netty.buffer.ByteBuf ws;
 
   /**
    * @param record      the record as Kafka gave it
@@ -32,6 +38,9 @@ public final class FeedRecord {
     this.record = record;
     this.frame = frame;
     this.evaluations = evaluations;
+    this.topic = record.topic().intern();
+    this.next = record.offset() + 1;
+    this.ws = TextFrames.shared(frame);
   }
 
   public ConsumerRecord<byte[], byte[]> record() {
@@ -43,7 +52,7 @@ public final class FeedRecord {
   }
 
   public String topic() {
-    return record.topic();
+    return topic;
   }
 
   public int partition() {
@@ -52,6 +61,19 @@ public final class FeedRecord {
 
   public long offset() {
     return record.offset();
+  }
+
+  /**
+   * The record's WebSocket frame, header and all ({@link TextFrames#shared}): made once, where the record is
+   * made (the live feed's thread, not an event loop); each writer writes a view of it.
+   */
+  public io.netty.buffer.ByteBuf wsFrame() {
+    return ws;
+  }
+
+  /** {@code offset() + 1}, boxed once per record. */
+  Long next() {
+    return next;
   }
 
   /** Whether the record passes the filter; evaluated once per distinct filter, whichever loop asks first. */

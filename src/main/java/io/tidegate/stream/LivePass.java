@@ -20,11 +20,16 @@ final class LivePass {
     this.budget = budget;
   }
 
-  /** {@code n} bytes were handed to the transport; {@code write} completes when the kernel took them. */
+  /**
+   * {@code n} bytes were handed to the transport; {@code write} completes when the kernel took them and all
+   * before them (null: a later call of the pass brings the completion).
+   */
   void wrote(int n, Future<Void> write) {
     budget.queued(n);
     bytes += n;
-    last = write;
+    if (write != null) {
+      last = write;
+    }
   }
 
   /**
@@ -43,7 +48,7 @@ final class LivePass {
         client.past.fallBehind(s);
         break;
       }
-      s.next.put(r.partition(), r.offset() + 1);
+      s.next.put(r.partition(), r.next());
       if (matches) {
         client.writeLive(s, r);
         timestamp = r.record().timestamp();

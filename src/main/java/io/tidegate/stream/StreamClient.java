@@ -190,10 +190,9 @@ public abstract class StreamClient {
     write(bytes).onComplete(ar -> budget.written(n));
   }
 
-  /** A live record's bytes (or a pass of them gathered in one write): see {@link LivePass}. */
-  protected final void outLive(ByteBuf bytes) {
-    int n = bytes.readableBytes();
-    pass.wrote(n, write(bytes));
+  /** {@code n} bytes of live records handed to the transport; {@code written} (null: a later call's) completes them. */
+  protected final void outLive(int n, Future<Void> written) {
+    pass.wrote(n, written);
   }
 
   /** The transport's name in metrics: {@code ws} or {@code sse}. */

@@ -42,7 +42,7 @@ public final class Subscription {
 
   public Subscription(String id, String topic, RecordFilter filter, boolean latest) {
     this.id = id;
-    this.topic = topic;
+    this.topic = topic.intern(); // as FeedRecord's: the lookups of every live delivery match it by identity
     this.topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     this.filter = filter;
     this.latest = latest;

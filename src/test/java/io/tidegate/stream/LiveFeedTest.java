@@ -12,7 +12,10 @@ import io.tidegate.testing.Awaits;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -218,5 +221,53 @@ class LiveFeedTest {
     good.awaitRecordsUpTo(T0, 6);
     assertEquals(List.of(0L, 1L, 4L, 5L), offsets(stuck.records(T0)));
     assertEquals(range(0, 6), offsets(good.records(T0)));
+  }
+
+  @Test
+  void theNextBatchIsPolledWhileTheLoopsDeliverAndHandedOnlyOnceTheyHaveTakenTheOneBefore() throws Exception {
+    kafka.topic("t", 1, 0, 0);
+    BlockingQueue<Runnable> holding = new LinkedBlockingQueue<>();
+    List<Integer> sizes = new CopyOnWriteArrayList<>();
+    Recording slow = new Recording() {
+      @Override
+      public void records(List<FeedRecord> batch, Runnable taken) {
+        super.records(batch, () -> { });
+        sizes.add(batch.size());
+        holding.add(taken); // delivering: its event loop is free (answers pings), it just has not finished
+      }
+    };
+    feed.addSink(vertx.getOrCreateContext(), slow);
+    feed.start();
+    feed.want("t");
+    slow.await("started " + T0 + "@0");
+    kafka.records(T0, 0, 2);
+    slow.awaitRecordsUpTo(T0, 2);
+
+    kafka.records(T0, 2, 4);
+    Awaits.until("the feed polls the next batch while the sink still delivers the one before",
+        Duration.ofSeconds(30), () -> position(T0) == 4);
+    kafka.records(T0, 4, 6);
+    // an observation window for what must not happen: polling further ahead, or handing a batch before the
+    // sink took the one before, would show within milliseconds
+    Thread.sleep(500);
+    assertEquals(4, position(T0), "at most one batch ahead of the sinks");
+    assertEquals(range(0, 2), offsets(slow.records(T0)), "nothing handed before the batch before is taken");
+
+    holding.poll(30, TimeUnit.SECONDS).run();
+    slow.awaitRecordsUpTo(T0, 4);
+    Awaits.until("then the feed polls on", Duration.ofSeconds(30), () -> position(T0) == 6);
+    holding.poll(30, TimeUnit.SECONDS).run();
+    slow.awaitRecordsUpTo(T0, 6);
+    holding.poll(30, TimeUnit.SECONDS).run();
+    assertEquals(range(0, 6), offsets(slow.records(T0)));
+    assertEquals(List.of(2, 2, 2), sizes);
+    assertEquals(0.0, count("tidegate.feed.sink.stalls"), "a loop that delivers is waited for, not skipped");
+  }
+
+  private long position(TopicPartition tp) {
+    FeedFakes.Flaky c = kafka.newest();
+    synchronized (c) {
+      return c.assignment().contains(tp) ? c.position(tp) : -1;
+    }
   }
 }

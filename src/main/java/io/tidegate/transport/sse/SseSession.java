@@ -136,7 +136,7 @@ final class SseSession extends StreamClient {
     io.netty.buffer.CompositeByteBuf p = pending;
     if (p != null) {
       pending = null;
-      outLive(p);
+      outLive(p.readableBytes(), write(p));
     }
   }
 

@@ -9,6 +9,7 @@ import io.tidegate.error.ApiError;
 import io.tidegate.error.Problems;
 import io.tidegate.publish.PublishService;
 import io.tidegate.stream.StreamContext;
+import io.tidegate.transport.wire.FrameWriter;
 import io.tidegate.transport.wire.Wire;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
@@ -70,7 +71,8 @@ public final class WsEndpoint {
           Wire.dropHandshake(connection); // ~1.5 KiB less: the upgrade request and HTTP connection go
           wsContext.sessions().incrementAndGet();
           WsPublisher publisher = new WsPublisher(publishing, wsContext.context().owner(), publishTimeoutMs);
-          open.put(ws, new Open(new WsSession(ws, wsContext, publisher, policy, deadlines, identity, slot,
+          FrameWriter frames = FrameWriter.of(connection, wsContext.context());
+          open.put(ws, new Open(new WsSession(ws, frames, wsContext, publisher, policy, deadlines, identity, slot,
               () -> open.remove(ws)), publisher));
         })
         .onFailure(e -> {

@@ -18,7 +18,7 @@ import io.tidegate.codec.RecordFilter;
 import io.vertx.core.Future;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.http.ServerWebSocket;
-import io.tidegate.transport.wire.Wire;
+import io.tidegate.transport.wire.FrameWriter;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,8 +32,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * ({@link WsAuth}). Lives on the socket's event loop.
  */
 final class WsSession extends StreamClient implements WsAuth.Socket {
-  private static final io.vertx.core.buffer.Buffer PING = io.vertx.core.buffer.Buffer.buffer("tidegate");
   private final ServerWebSocket ws;
+  private final WsWrites writes;
   private final WsPublisher publisher;
   /** Pings sent since the client last answered one (or took a byte). */
   private int unanswered;
@@ -43,10 +43,11 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
   private final WsAuth auth;
 
   /** @param identity established at the handshake, or null when the socket must send an {@code auth} frame */
-  WsSession(ServerWebSocket ws, StreamContext context, WsPublisher publisher, AuthPolicy policy, Deadlines deadlines,
-      Identity identity, SubjectLimits.Slot slot, Runnable onClose) {
+  WsSession(ServerWebSocket ws, FrameWriter frames, StreamContext context, WsPublisher publisher, AuthPolicy policy,
+      Deadlines deadlines, Identity identity, SubjectLimits.Slot slot, Runnable onClose) {
     super(context, onClose);
     this.ws = ws;
+    this.writes = new WsWrites(ws, frames);
     this.publisher = publisher;
     this.groups = new GroupMemberships(context.context(), context.groupMembers(), context.groupCommits(),
         context.clients()::groupConsumer, context.topics()::batch, POSITION_TIMEOUT_MS, new GroupClient());
@@ -86,7 +87,7 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
       return;
     }
     unanswered++;
-    ws.writePing(PING);
+    writes.ping();
   }
 
   // ---- client to gateway ----
@@ -264,15 +265,13 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
 
   // ---- the transport ----
 
+  // data frames straight into the channel, live ones one completion per pass (WsWrites, FrameWriter)
   @Override
-  protected Future<Void> write(ByteBuf bytes) {
-    return ws.writeFrame(Wire.textFrame(bytes));
-  }
-
+  protected Future<Void> write(ByteBuf bytes) { return writes.text(bytes); }
   @Override
-  protected void writeLive(Subscription s, FeedRecord r) {
-    outLive(Unpooled.wrappedBuffer(r.frame()));
-  }
+  protected void writeLive(Subscription s, FeedRecord r) { outLive(writes.live(r), null); }
+  @Override
+  protected void flushLive() { outLive(0, writes.flushLive()); }
 
   @Override
   protected void writePast(Subscription s, ConsumerRecord<byte[], byte[]> r) {
@@ -294,7 +293,7 @@ final class WsSession extends StreamClient implements WsAuth.Socket {
   /** A last error frame (503, too slow) with the offsets to resume from, then close 1013. */
   @Override
   protected void overBudget(ApiError error, JsonObject resume) {
-    ws.writeTextMessage(errorFrame(null, error).put("resume", resume).encode());
+    send(errorFrame(null, error).put("resume", resume)); // as every data frame: in order after them
     ws.close((short) 1013, "too slow");
   }
 }
