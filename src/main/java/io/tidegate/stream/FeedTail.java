@@ -155,6 +155,7 @@ final class FeedTail {
   private static long size(FeedRecord r) {
     byte[] key = r.record().key();
     byte[] value = r.record().value();
-    return r.frame().length + (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + OVERHEAD;
+    // the frame twice: its bytes, and the WebSocket frame made from them in direct memory (FeedRecord#wsFrame)
+    return 2L * r.frame().length + (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + OVERHEAD;
   }
 }

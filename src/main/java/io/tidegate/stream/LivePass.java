@@ -65,7 +65,7 @@ final class LivePass {
    */
   void deliverPast(StreamClient client, Subscription s, List<FeedRecord> records) {
     for (FeedRecord r : records) {
-      s.next.put(r.partition(), r.offset() + 1);
+      s.next.put(r.partition(), r.next());
       if (r.matches(s.filter)) {
         client.writeLive(s, r);
       }

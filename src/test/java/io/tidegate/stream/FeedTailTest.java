@@ -17,8 +17,8 @@ class FeedTailTest {
   private static final TopicPartition P0 = new TopicPartition("t", 0);
   private static final TopicPartition P1 = new TopicPartition("t", 1);
   private static final Counter EVALUATIONS = Counter.builder("e").register(new SimpleMeterRegistry());
-  /** Every record below is 100 frame bytes and 256 counted besides: 356 bytes. */
-  private static final int SIZE = 356;
+  /** Every record below is 100 frame bytes, counted twice (the bytes and the WebSocket frame), and 256 besides. */
+  private static final int SIZE = 456;
 
   private static FeedRecord record(TopicPartition tp, long offset) {
     byte[] frame = "x".repeat(100).getBytes(StandardCharsets.US_ASCII);

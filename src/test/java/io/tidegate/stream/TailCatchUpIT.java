@@ -91,7 +91,7 @@ class TailCatchUpIT {
     createTopic(topic, 1);
     // about a thousand of these records fit in a loop's tail, more than one Kafka read (500): the first two
     // thousand of the past are Kafka's, the rest is in memory
-    long tailBytes = 1000 * 420;
+    long tailBytes = 1000 * 560;
     try (TestGateway gw = TestGateway.start(new JsonObject().put("ws", new JsonObject().put("tailBytes", tailBytes)))) {
       WsClient live = WsClient.connect(clients, gw);
       live.send(subscribe(topic, "latest"));
