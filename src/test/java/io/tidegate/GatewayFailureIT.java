@@ -87,14 +87,19 @@ class GatewayFailureIT {
       }
       // publishes through the gateway that stops: HTTP (a fresh connection each) and WebSocket
       List<Exchange> publishes = new CopyOnWriteArrayList<>();
+      // each publisher's own exchanges, in order: see the kernel's exception below
+      List<List<Exchange>> byPublisher = new CopyOnWriteArrayList<>();
       AtomicBoolean refused = new AtomicBoolean();
       ExecutorService http = Executors.newFixedThreadPool(4);
       for (int t = 0; t < 4; t++) {
+        List<Exchange> mine = new CopyOnWriteArrayList<>();
+        byPublisher.add(mine);
         http.submit(() -> {
           while (!refused.get()) {
             Exchange e = gw.exchange("POST", "/topics/" + topic + "/records", "application/json",
                 new JsonObject().put("value", "http").encode());
             publishes.add(e);
+            mine.add(e);
             if (e.kind() == Exchange.Kind.REFUSED) {
               refused.set(true);
             }
@@ -145,8 +150,21 @@ class GatewayFailureIT {
       assertFalse(duringDrain.isEmpty(), "the drain began: " + afterSignal);
       assertTrue(duringDrain.stream().filter(e -> e.kind() == Exchange.Kind.ANSWERED).allMatch(e -> e.status() == 503
           && e.head().contains("Retry-After")), "answered 503 with Retry-After while draining: " + duringDrain);
-      assertEquals(List.of(), publishes.stream().filter(e -> e.kind() == Exchange.Kind.CUT).toList(),
-          "every HTTP publish got an answer (or a refused connection), none was cut");
+      // every publish gets an answer or a refused connection; the kernel's exception as above: a publisher's
+      // connection made just before the listening socket closed (its last, or the one before its refusal), reset
+      // with nothing sent, is one the gateway never accepted, so nothing of it was published
+      List<Exchange> cutPublishes = new ArrayList<>();
+      for (List<Exchange> mine : byPublisher) {
+        int last = mine.size() - 1;
+        int atTheClose = last >= 0 && mine.get(last).kind() == Exchange.Kind.REFUSED ? last - 1 : last;
+        for (int i = 0; i < mine.size(); i++) {
+          Exchange e = mine.get(i);
+          if (e.kind() == Exchange.Kind.CUT && !(i == atTheClose && e.head() == null)) {
+            cutPublishes.add(e);
+          }
+        }
+      }
+      assertEquals(List.of(), cutPublishes, "every HTTP publish got an answer (or a refused connection), none was cut");
       assertTrue(publishes.stream().anyMatch(e -> e.kind() == Exchange.Kind.ANSWERED && e.status() == 200));
       wsPublisher.assertAllAnsweredBeforeTheClose();
 

@@ -267,16 +267,17 @@ class TlsIT {
         .setProtocolVersion(version).setTrustOptions(new PemTrustOptions().addCertPath(serverCa.certPath().toString())));
     StringBuilder text = new StringBuilder();
     try {
+      // the body handler is set as the response arrives, on its event loop: set later, from this thread, the
+      // stream's first events (sent at once when the feed already reads the topic) could come before it and be lost
       HttpClientResponse response = Awaits.result(hc.request(new RequestOptions().setMethod(HttpMethod.GET)
               .setAbsoluteURI(url("/events?topic=" + topic + "&access_token=" + token)))
-          .compose(req -> req.send()));
+          .compose(req -> req.send()).map(r -> r.handler(b -> {
+            synchronized (text) {
+              text.append(b.toString(StandardCharsets.UTF_8));
+            }
+          })));
       assertEquals(200, response.statusCode());
       assertEquals(version, response.version());
-      response.handler(b -> {
-        synchronized (text) {
-          text.append(b.toString(StandardCharsets.UTF_8));
-        }
-      });
       Awaits.until("the stream is subscribed (have " + copy(text) + ")", () -> copy(text).contains("event: subscribed"));
       String value = "sse-over-" + version;
       WebClient c = client(version, null);
