@@ -41,9 +41,15 @@ class SseIT {
     try (TestGateway a = TestGateway.start(); TestGateway b = TestGateway.start()) {
       SseClient first = SseClient.open(a.url("/events?topic=" + orders + "&topic=" + payments + "&from=earliest"));
       AtomicReference<Throwable> failed = new AtomicReference<>();
+      // the last quarter is published only once the stream has moved to gateway B: however fast the first
+      // client catches up after its drop, it cannot have had everything when it moves
+      java.util.concurrent.CountDownLatch moved = new java.util.concurrent.CountDownLatch(1);
       Thread publisher = new Thread(() -> {
         try {
           for (int i = 0; i < total; i += 40) {
+            if (i == total * 3 / 4 && !moved.await(120, java.util.concurrent.TimeUnit.SECONDS)) {
+              throw new AssertionError("the stream did not move to gateway B");
+            }
             for (String topic : List.of(orders, payments)) {
               JsonArray records = new JsonArray();
               for (int j = i; j < i + 40; j++) {
@@ -74,6 +80,7 @@ class SseIT {
 
       // a new client on gateway B, as a browser reloading against another node would: the cursor wins over from
       SseClient second = SseClient.open(b.url("/events?topic=" + orders + "&topic=" + payments + "&from=latest"), lastId);
+      moved.countDown();
       publisher.join(120_000);
       if (failed.get() != null) {
         throw new AssertionError("publishing failed", failed.get());
