@@ -179,11 +179,8 @@ final class CatchUpDelivery {
 
   /** True when the loop's tail holds, on every partition, every record from the subscription's position to the feed's. */
   private boolean inTail(Subscription s) {
-    FeedTail tail = c.fanout().tail();
     for (Map.Entry<Integer, Long> e : s.next.entrySet()) {
-      TopicPartition tp = new TopicPartition(s.topic, e.getKey());
-      Long live = c.fanout().liveNext(tp);
-      if (live == null || e.getValue() > live || !tail.covers(tp, e.getValue())) {
+      if (!c.fanout().inTail(new TopicPartition(s.topic, e.getKey()), e.getValue())) {
         return false;
       }
     }
@@ -210,7 +207,7 @@ final class CatchUpDelivery {
         if (live != null && next >= live) {
           continue;
         }
-        if (live == null || !c.fanout().tail().covers(tp, next)) {
+        if (!c.fanout().inTail(tp, next)) {
           s.tail = false; // evicted, or the feed no longer reads it here: Kafka has it
           setBehind(s, true);
           fromBehind(s);

@@ -41,6 +41,12 @@ public final class Fanout implements LiveFeed.Sink {
     return tail;
   }
 
+  /** True when this loop's tail holds every record of the partition from {@code offset} up to the feed's position. */
+  boolean inTail(TopicPartition tp, long offset) {
+    Long live = liveNext.get(tp);
+    return live != null && offset <= live && tail.covers(tp, offset);
+  }
+
   private final Map<TopicPartition, Long> liveNext = new HashMap<>();
   /**
    * The sockets of each topic, and a snapshot array of them that delivery iterates (without allocating, and
@@ -181,8 +187,9 @@ public final class Fanout implements LiveFeed.Sink {
     for (FeedRecord r : batch) {
       oldest = Math.min(oldest, r.record().timestamp());
       byTopicRecords.computeIfAbsent(r.topic(), t -> new java.util.ArrayList<>()).add(r);
-      tail.add(r);
-      liveNext.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      tail.add(tp, r);
+      liveNext.put(tp, r.offset() + 1);
     }
     feed.latency().dispatched(oldest);
     List<Work> work = new java.util.ArrayList<>();

@@ -79,12 +79,11 @@ final class FeedTail {
     started(tp, offset);
   }
 
-  /** A record the feed delivered on this loop; the oldest records go while the tail is over its bound. */
-  void add(FeedRecord r) {
+  /** A record the feed delivered on this loop ({@code tp} its partition); the oldest records go while the tail is over its bound. */
+  void add(TopicPartition tp, FeedRecord r) {
     if (maxBytes <= 0) {
       return;
     }
-    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
     Part p = parts.computeIfAbsent(tp, t -> new Part(r.offset()));
     p.records.add(r);
     order.addLast(r);

@@ -75,10 +75,7 @@ final class StartPoint {
       TopicPartition tp = new TopicPartition(topic, p);
       Long live = fanout.liveNext(tp);
       Long want = asked.remove(p);
-      if (live == null || (want == null && resume)) {
-        return null;
-      }
-      if (want != null && (want > live || !fanout.tail().covers(tp, want))) {
+      if (live == null || (want == null && resume) || (want != null && !fanout.inTail(tp, want))) {
         return null;
       }
       out.put(p, want == null ? live : want);

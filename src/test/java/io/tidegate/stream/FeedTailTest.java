@@ -37,7 +37,7 @@ class FeedTailTest {
     assertFalse(tail.covers(P0, 9));
     assertFalse(tail.covers(P1, 0), "a partition the feed does not read here");
     for (long o : new long[] {10, 11, 14, 15}) { // 12 and 13 are not in the log (compacted, or markers)
-      tail.add(record(P0, o));
+      tail.add(P0, record(P0, o));
     }
     assertEquals(List.of(10L, 11L, 14L), offsets(tail.from(P0, 10, 3)));
     assertEquals(List.of(14L, 15L), offsets(tail.from(P0, 12, 16)), "from the first record at or after the offset");
@@ -51,10 +51,10 @@ class FeedTailTest {
     FeedTail tail = new FeedTail(3 * SIZE, gauge);
     tail.started(P0, 0);
     tail.started(P1, 0);
-    tail.add(record(P0, 0));
-    tail.add(record(P1, 0));
-    tail.add(record(P0, 1));
-    tail.add(record(P1, 1)); // over the bound: P0's offset 0, the oldest, goes
+    tail.add(P0, record(P0, 0));
+    tail.add(P1, record(P1, 0));
+    tail.add(P0, record(P0, 1));
+    tail.add(P1, record(P1, 1)); // over the bound: P0's offset 0, the oldest, goes
     assertEquals(3, tail.records());
     assertEquals(3 * SIZE, tail.bytes());
     assertEquals(3 * SIZE, gauge.sum());
@@ -63,7 +63,7 @@ class FeedTailTest {
     assertTrue(tail.covers(P1, 0));
     assertEquals(List.of(1L), offsets(tail.from(P0, 0, 16)));
     for (long o = 2; o < 3000; o++) { // a long run: kept to the bound, the ring compacts as it goes
-      tail.add(record(P1, o));
+      tail.add(P1, record(P1, o));
     }
     assertEquals(3, tail.records());
     assertFalse(tail.covers(P0, 1), "P0's last record went too");
@@ -78,8 +78,8 @@ class FeedTailTest {
     FeedTail tail = new FeedTail(100 * SIZE, gauge);
     tail.started(P0, 0);
     for (long o = 0; o < 5; o++) {
-      tail.add(record(P0, o));
-      tail.add(record(P1, o));
+      tail.add(P0, record(P0, o));
+      tail.add(P1, record(P1, o));
     }
     tail.jumped(P0, 50);
     assertFalse(tail.covers(P0, 4), "not contiguous with what comes next");
@@ -97,7 +97,7 @@ class FeedTailTest {
   void aTailOfNoBytesKeepsNothingAndCoversNothing() {
     FeedTail tail = new FeedTail(0, null);
     tail.started(P0, 0);
-    tail.add(record(P0, 0));
+    tail.add(P0, record(P0, 0));
     assertFalse(tail.covers(P0, 0));
     assertEquals(0, tail.records());
   }
