@@ -3,8 +3,11 @@ package io.tidegate.transport.wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.tidegate.codec.TextFrames;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -24,17 +27,21 @@ import java.nio.ByteBuffer;
  *
  * <p>Every frame of the session goes this way, so they stay in order among themselves; Vert.x's own frames
  * (pings, pongs, the close frame) are control frames, which may come between whole data frames. Writes reach
- * the TLS handler and the flush consolidation as before, which sit nearer the socket. Vert.x's own counters of
+ * the TLS handler as before, which sits nearer the socket; a flush passes the flush consolidation (see
+ * {@link #of}), so a pass is written, and completes, within the pass. Vert.x's own counters of
  * bytes written ({@code vertx_http_server_bytes_written}) do not see them. Used on the connection's event loop
  * only.
  */
 public final class FrameWriter {
   /** The frame encoder's context: a write from it goes on toward the socket without passing the encoder. */
   private final ChannelHandlerContext ctx;
+  /** Where a flush starts: past the flush consolidation when nothing else lies between it and the socket. */
+  private final ChannelHandlerContext flushFrom;
   private final ContextInternal context;
 
-  private FrameWriter(ChannelHandlerContext ctx, ContextInternal context) {
+  private FrameWriter(ChannelHandlerContext ctx, ChannelHandlerContext flushFrom, ContextInternal context) {
     this.ctx = ctx;
+    this.flushFrom = flushFrom;
     this.context = context;
   }
 
@@ -46,8 +53,19 @@ public final class FrameWriter {
     if (!(connection instanceof HttpServerConnection c)) {
       return null;
     }
-    ChannelHandlerContext encoder = c.channelHandlerContext().pipeline().context(WebSocketFrameEncoder.class);
-    return encoder == null ? null : new FrameWriter(encoder, (ContextInternal) context);
+    ChannelPipeline pipeline = c.channelHandlerContext().pipeline();
+    ChannelHandlerContext encoder = pipeline.context(WebSocketFrameEncoder.class);
+    if (encoder == null) {
+      return null;
+    }
+    // The consolidation handler is added first (nearest the socket): flushing from its context skips it. It
+    // defers every flush made outside a read to a task of its own, and the write's completion, coming from that
+    // task and not from the pass, to another task; a pass flushes once anyway. With TLS, the TLS handler must see
+    // the flush (it encrypts then), so it goes the whole way.
+    ChannelHandlerContext first = pipeline.firstContext();
+    boolean skip = first != null && first.handler() instanceof FlushConsolidationHandler
+        && pipeline.get(SslHandler.class) == null;
+    return new FrameWriter(encoder, skip ? first : encoder, (ContextInternal) context);
   }
 
   /** Writes a frame made by {@link TextFrames#shared}; its completion comes with the next {@link #flush}. */
@@ -82,7 +100,7 @@ public final class FrameWriter {
     ChannelPromise marker = ctx.newPromise();
     marker.addListener(done);
     ctx.write(Unpooled.EMPTY_BUFFER, marker);
-    ctx.flush();
+    flushFrom.flush();
     return done.future();
   }
 }

@@ -87,4 +87,44 @@ class FrameWriterTest {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * Where the connection consolidates flushes (as every WebSocket's does, {@link Wire#consolidateFlushes}), a
+   * writer's flush still goes out in the task that makes it: a pass of frames is written, and completes, within
+   * the pass, not in a flush task of the consolidation handler and a completion task after it.
+   */
+  @Test
+  void aFlushPassesTheConsolidationAndCompletesWithinItsTask() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      CompletableFuture<Boolean> completedAtOnce = new CompletableFuture<>();
+      HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+        var connection = req.connection();
+        req.toWebSocket().onSuccess(ws -> {
+          Wire.consolidateFlushes(connection);
+          FrameWriter frames = FrameWriter.of(connection, Vertx.currentContext());
+          frames.writeShared(TextFrames.shared("one".getBytes(StandardCharsets.UTF_8)));
+          frames.writeShared(TextFrames.shared("two".getBytes(StandardCharsets.UTF_8)));
+          completedAtOnce.complete(frames.flush().isComplete());
+        });
+      }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+      List<String> received = new CopyOnWriteArrayList<>();
+      CompletableFuture<Void> both = new CompletableFuture<>();
+      vertx.createWebSocketClient().connect(server.actualPort(), "127.0.0.1", "/")
+          .onSuccess(ws -> ws.textMessageHandler(t -> {
+            received.add(t);
+            if (received.size() == 2) {
+              both.complete(null);
+            }
+          }))
+          .onFailure(both::completeExceptionally);
+      both.get(30, TimeUnit.SECONDS);
+      assertEquals(List.of("one", "two"), received);
+      assertEquals(true, completedAtOnce.get(10, TimeUnit.SECONDS),
+          "a small pass to a writable socket is written before flush returns");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
 }
