@@ -5,27 +5,48 @@ import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * One client's pass of live records (up to 16 frames, see {@link Fanout}): its bytes are counted in the budget
- * as they are handed over and released together when the pass's last write completes (a connection completes
- * its writes in order), so a pass costs one completion listener, not one per frame. That completion also
- * samples the delivery latency of the pass's last record. Used on the client's event loop only.
+ * One client's pass of live records (up to 16 frames, see {@link Fanout}): its bytes enter the budget together
+ * once the pass is handed over, and leave it together when the pass's last write completes (a connection
+ * completes its writes in order), so a pass costs one completion listener, not one per frame. That completion
+ * also samples the delivery latency of the pass's last record. Used on the client's event loop only.
  */
 final class LivePass {
   private final Budget budget;
   private long bytes;
   private Future<Void> last;
   private long timestamp;
+  /**
+   * The subscription the last pass went to (null: look it up): a client's passes are mostly of one topic, and
+   * this object is read on every pass anyway, where the client's map of subscriptions costs two more reads from
+   * memory (its table and entry) per socket and pass. {@link #forget} whenever that map changes.
+   */
+  private Subscription current;
 
   LivePass(Budget budget) {
     this.budget = budget;
   }
 
+  /** The client's subscription of {@code topic} (interned, as {@link Subscription#topic}), or null. */
+  Subscription subscription(java.util.Map<String, Subscription> subs, String topic) {
+    Subscription s = current;
+    if (s == null || s.topic != topic) {
+      s = subs.get(topic);
+      current = s;
+    }
+    return s;
+  }
+
+  /** The client's subscriptions changed. */
+  void forget() {
+    current = null;
+  }
+
   /**
    * {@code n} bytes were handed to the transport; {@code write} completes when the kernel took them and all
-   * before them (null: a later call of the pass brings the completion).
+   * before them (null: a later call of the pass brings the completion). They enter the budget with the pass's
+   * completion ({@link #end}), all at once.
    */
   void wrote(int n, Future<Void> write) {
-    budget.queued(n);
     bytes += n;
     if (write != null) {
       last = write;
@@ -43,7 +64,7 @@ final class LivePass {
         continue; // already delivered (the catch-up read past this point)
       }
       boolean matches = r.matches(s.filter);
-      if (matches && budget.full(client.pendingBytes())) {
+      if (matches && budget.full(client.pendingBytes() + bytes)) {
         s.next.putIfAbsent(r.partition(), r.offset());
         client.past.fallBehind(s);
         break;
@@ -76,16 +97,20 @@ final class LivePass {
     client.c.streams().meters().pastFromTail().increment(records.size());
   }
 
-  /** The pass is written: one listener releases its bytes and samples {@code latency} (unless null). */
+  /**
+   * The pass is handed over: its bytes enter the budget, and one listener releases them and samples
+   * {@code latency} (unless null) when they are written.
+   */
   private void end(Timer latency) {
     Future<Void> write = last;
-    if (write == null) {
-      return;
-    }
     long n = bytes;
     long ts = timestamp;
     last = null;
     bytes = 0;
+    if (write == null) {
+      return; // nothing was written (the connection is closing)
+    }
+    budget.queued(n);
     write.onComplete(ar -> {
       budget.written(n);
       if (latency != null) {

@@ -126,6 +126,7 @@ public abstract class StreamClient {
 
   void register(Subscription s) {
     subs.put(s.topic, s);
+    pass.forget();
     c.fanout().register(s.topic, this);
     c.feed().want(s.topic);
     c.streams().subscriptions().incrementAndGet();
@@ -136,6 +137,7 @@ public abstract class StreamClient {
     if (s == null) {
       return;
     }
+    pass.forget();
     c.fanout().unregister(topic, this);
     c.feed().unwant(topic);
     c.streams().subscriptions().decrementAndGet();
@@ -171,7 +173,7 @@ public abstract class StreamClient {
    * not fit in the budget is not written: the subscription falls behind and catches up from Kafka later.
    */
   void deliverLive(List<FeedRecord> records) {
-    Subscription s = subs.get(records.get(0).topic());
+    Subscription s = pass.subscription(subs, records.get(0).topic());
     if (s == null || s.offFeed() || closed) {
       return;
     }
