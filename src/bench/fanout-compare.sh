@@ -4,7 +4,8 @@
 # Records of ~200 bytes are written by RateProducer into a fresh 6-partition topic per phase. Per server and load:
 # deliveries/s, p50/p99 from the record timestamp, the server's CPU-seconds per million deliveries (utime+stime
 # of its process over the measured window), and records lost (gaps in a partition's offsets) or duplicated.
-# Each server is warmed first (one unreported run at the first load). Ports: 27000-27099 unless overridden.
+# Each server is warmed first (one unreported run of COMPARE_WARM_SECONDS, 20, at the first load), and records
+# flow before the clients of a phase subscribe (as the bare broadcast's do), so each phase is measured warm. Ports: 27000-27099 unless overridden.
 # BENCH_BASELINE_JAR=path/to/older/tidegate.jar adds a server "baseline": a second gateway started from that jar
 # (port BENCH_BASELINE_PORT, default 27060, same broker, same options), measured in turn with the others, so a
 # change is compared with what it replaces in the same run (COMPARE_SERVERS sets which servers run, in order).
@@ -26,7 +27,7 @@ compare_main() {
   for load in ${loads//,/ }; do
     n="${load%x*}"; rate="${load#*x}"
     for server in $servers; do
-      if [ "$first" = 1 ]; then compare_phase "$server" "$n" "$rate" 5 warm; fi
+      if [ "$first" = 1 ]; then compare_phase "$server" "$n" "$rate" "${COMPARE_WARM_SECONDS:-20}" warm; fi
       compare_phase "$server" "$n" "$rate" "$secs" report
     done
     first=0
@@ -65,6 +66,14 @@ compare_phase() {
     # kafkajs says ready before its group has its partitions (from latest): give it time to join
     [ "$server" = kafkajs ] && sleep 5
   fi
+  # Records flow before the clients subscribe, as the bare broadcast's do from its start: the measured window
+  # opens on a warm client, producer and server alike, not on their first records.
+  local producer=""
+  if [ "$server" != bare ]; then
+    java -Xmx256m -cp "$CP" io.tidegate.bench.RateProducer produce "127.0.0.1:$KAFKA_PORT" "$topic" "$rate" 100000 > "$log.producer" 2>&1 &
+    producer=$!
+    sleep 2
+  fi
   node src/bench/node/node_client.js "$url" "$topic" "$n" "$secs" > "$log.client" 2>&1 &
   local client=$!
   for _ in $(seq 1 240); do grep -q '"ready"' "$log.client" 2>/dev/null && break; sleep 0.25; done
@@ -72,11 +81,6 @@ compare_phase() {
   local metrics=""
   case "$server" in tidegate) metrics="http://127.0.0.1:$HTTP_PORT/metrics" ;; baseline) metrics="http://127.0.0.1:$BASELINE_PORT/metrics" ;; esac
   [ -n "$metrics" ] && curl -sf "$metrics" > "$log.metrics0"
-  local producer=""
-  if [ "$server" != bare ]; then
-    java -Xmx256m -cp "$CP" io.tidegate.bench.RateProducer produce "127.0.0.1:$KAFKA_PORT" "$topic" "$rate" $((secs + 3)) > "$log.producer" 2>&1 &
-    producer=$!
-  fi
   wait "$client" || true
   local c1; c1=$(cpu_ticks "$pid")
   [ -n "$metrics" ] && curl -sf "$metrics" > "$log.metrics1"

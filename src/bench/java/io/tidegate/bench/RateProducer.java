@@ -45,7 +45,9 @@ public final class RateProducer {
               .getBytes(StandardCharsets.UTF_8);
           producer.send(new ProducerRecord<>(topic, (int) (sent % 6), System.currentTimeMillis(), null, value));
         }
-        Thread.sleep(1);
+        // until the next record is due (not a fixed 1 ms: the producer shares the cores with what it measures)
+        long nextDue = t0 + (sent * 1_000_000_000L) / rate;
+        Thread.sleep(Math.max(1, (nextDue - System.nanoTime()) / 1_000_000));
       }
       producer.flush();
       System.out.println("produced " + sent);
