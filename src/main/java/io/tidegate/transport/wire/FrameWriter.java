@@ -38,6 +38,11 @@ public final class FrameWriter {
   /** Where a flush starts: past the flush consolidation when nothing else lies between it and the socket. */
   private final ChannelHandlerContext flushFrom;
   private final ContextInternal context;
+  /**
+   * The last frame written, not yet handed to the channel: the next flush hands it over with the pass's
+   * completion, so a pass costs no entry in the channel's queue besides its frames (not an empty marker after).
+   */
+  private ByteBuf held;
 
   private FrameWriter(ChannelHandlerContext ctx, ChannelHandlerContext flushFrom, ContextInternal context) {
     this.ctx = ctx;
@@ -68,14 +73,17 @@ public final class FrameWriter {
     return new FrameWriter(encoder, skip ? first : encoder, (ContextInternal) context);
   }
 
-  /** Writes a frame made by {@link TextFrames#shared}; its completion comes with the next {@link #flush}. */
+  /**
+   * Writes a frame made by {@link TextFrames#shared}; it goes out, and completes, with the next {@link #flush},
+   * which the caller makes in the same task.
+   */
   public void writeShared(ByteBuf frame) {
     if (ctx.channel().isActive()) {
-      ctx.write(frame.duplicate(), ctx.voidPromise());
+      hold(frame.duplicate());
     }
   }
 
-  /** Writes a text frame around {@code payload} (taking it over); its completion comes with the next {@link #flush}. */
+  /** Writes a text frame around {@code payload} (taking it over); it goes out with the next {@link #flush}. */
   public void writeText(ByteBuf payload) {
     try {
       if (ctx.channel().isActive()) {
@@ -84,22 +92,33 @@ public final class FrameWriter {
         ByteBuffer header = ByteBuffer.allocate(TextFrames.MAX_HEADER);
         TextFrames.header(header, n);
         frame.writeBytes(header.flip()).writeBytes(payload);
-        ctx.write(frame, ctx.voidPromise());
+        hold(frame);
       }
     } finally {
       payload.release();
     }
   }
 
+  /** Hands the frame held before to the channel, and holds this one. */
+  private void hold(ByteBuf frame) {
+    if (held != null) {
+      ctx.write(held, ctx.voidPromise());
+    }
+    held = frame;
+  }
+
   /**
    * Flushes; the future completes once every frame written before has gone to the kernel, or failed (the
-   * connection closed): a marker of no bytes written after them completes when they are done, in order.
+   * connection closed): the last frame's write (or, with none held, a marker of no bytes) carries the
+   * completion, and a connection completes its writes in order.
    */
   public Future<Void> flush() {
     PromiseInternal<Void> done = context.promise();
-    ChannelPromise marker = ctx.newPromise();
-    marker.addListener(done);
-    ctx.write(Unpooled.EMPTY_BUFFER, marker);
+    ChannelPromise last = ctx.newPromise();
+    last.addListener(done);
+    ByteBuf frame = held != null ? held : Unpooled.EMPTY_BUFFER;
+    held = null;
+    ctx.write(frame, last);
     flushFrom.flush();
     return done.future();
   }
