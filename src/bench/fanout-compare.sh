@@ -4,8 +4,9 @@
 # Records of ~200 bytes are written by RateProducer into a fresh 6-partition topic per phase. Per server and load:
 # deliveries/s, p50/p99 from the record timestamp, the server's CPU-seconds per million deliveries (utime+stime
 # of its process over the measured window), and records lost (gaps in a partition's offsets) or duplicated.
-# Each server is warmed first (one unreported run of COMPARE_WARM_SECONDS, 20, at the first load), and records
-# flow before the clients of a phase subscribe (as the bare broadcast's do), so each phase is measured warm. Ports: 27000-27099 unless overridden.
+# Each server is warmed first (one unreported run of COMPARE_WARM_SECONDS, 150, at the first load: at 1,000 x 50
+# the gateway's JIT compilers still took 0.1-0.17 cores in the first minute and a half, 0.005-0.02 after it), and
+# records flow before the clients of a phase subscribe (as the bare broadcast's do), so each phase is measured warm.
 # BENCH_BASELINE_JAR=path/to/older/tidegate.jar adds a server "baseline": a second gateway started from that jar
 # (port BENCH_BASELINE_PORT, default 27060, same broker, same options), measured in turn with the others, so a
 # change is compared with what it replaces in the same run (COMPARE_SERVERS sets which servers run, in order).
@@ -27,7 +28,7 @@ compare_main() {
   for load in ${loads//,/ }; do
     n="${load%x*}"; rate="${load#*x}"
     for server in $servers; do
-      if [ "$first" = 1 ]; then compare_phase "$server" "$n" "$rate" "${COMPARE_WARM_SECONDS:-20}" warm; fi
+      if [ "$first" = 1 ]; then compare_phase "$server" "$n" "$rate" "${COMPARE_WARM_SECONDS:-150}" warm; fi
       compare_phase "$server" "$n" "$rate" "$secs" report
     done
     first=0

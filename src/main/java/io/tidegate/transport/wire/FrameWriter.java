@@ -33,7 +33,10 @@ import java.nio.ByteBuffer;
  * only.
  */
 public final class FrameWriter {
-  /** The frame encoder's context: a write from it goes on toward the socket without passing the encoder. */
+  /**
+   * Where a write starts: the frame encoder's context (a write from it goes on toward the socket without passing
+   * the encoder), or the flush consolidation's (see {@link #of}).
+   */
   private final ChannelHandlerContext ctx;
   /** Where a flush starts: past the flush consolidation when nothing else lies between it and the socket. */
   private final ChannelHandlerContext flushFrom;
@@ -67,10 +70,31 @@ public final class FrameWriter {
     // defers every flush made outside a read to a task of its own, and the write's completion, coming from that
     // task and not from the pass, to another task; a pass flushes once anyway. With TLS, the TLS handler must see
     // the flush (it encrypts then), so it goes the whole way.
+    // Writes start there too when no other outbound handler lies between (one hop to the socket, not three).
     ChannelHandlerContext first = pipeline.firstContext();
     boolean skip = first != null && first.handler() instanceof FlushConsolidationHandler
         && pipeline.get(SslHandler.class) == null;
-    return new FrameWriter(encoder, skip ? first : encoder, (ContextInternal) context);
+    if (!skip) {
+      return new FrameWriter(encoder, encoder, (ContextInternal) context);
+    }
+    return new FrameWriter(onlyInboundBetween(pipeline, first, encoder) ? first : encoder, first,
+        (ContextInternal) context);
+  }
+
+  /** Whether every handler after {@code from} and before {@code to} only reads (so a write may pass them by). */
+  private static boolean onlyInboundBetween(ChannelPipeline pipeline, ChannelHandlerContext from,
+      ChannelHandlerContext to) {
+    boolean between = false;
+    for (java.util.Map.Entry<String, io.netty.channel.ChannelHandler> e : pipeline) {
+      if (e.getKey().equals(to.name())) {
+        return true;
+      }
+      if (between && e.getValue() instanceof io.netty.channel.ChannelOutboundHandler) {
+        return false;
+      }
+      between |= e.getKey().equals(from.name());
+    }
+    return false;
   }
 
   /**
