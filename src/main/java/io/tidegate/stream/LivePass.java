@@ -3,6 +3,7 @@ package io.tidegate.stream;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One client's pass of live records (up to 16 frames, see {@link Fanout}): its bytes enter the budget together
@@ -27,7 +28,7 @@ final class LivePass {
   }
 
   /** The client's subscription of {@code topic} (interned, as {@link Subscription#topic}), or null. */
-  Subscription subscription(java.util.Map<String, Subscription> subs, String topic) {
+  Subscription subscription(Map<String, Subscription> subs, String topic) {
     Subscription s = current;
     if (s == null || s.topic != topic) {
       s = subs.get(topic);

@@ -2,7 +2,9 @@ package io.tidegate.transport.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
@@ -16,6 +18,7 @@ import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
  * Writes a WebSocket's text frames straight into its channel, past Vert.x's WebSocket and Netty's frame encoder
@@ -69,8 +72,8 @@ public final class FrameWriter {
     // The consolidation handler is added first (nearest the socket): flushing from its context skips it. It
     // defers every flush made outside a read to a task of its own, and the write's completion, coming from that
     // task and not from the pass, to another task; a pass flushes once anyway. With TLS, the TLS handler must see
-    // the flush (it encrypts then), so it goes the whole way.
-    // Writes start there too when no other outbound handler lies between (one hop to the socket, not three).
+    // the flush (it encrypts then), so it goes the whole way. Writes start there too when no other outbound
+    // handler lies between (one hop to the socket, not three).
     ChannelHandlerContext first = pipeline.firstContext();
     boolean skip = first != null && first.handler() instanceof FlushConsolidationHandler
         && pipeline.get(SslHandler.class) == null;
@@ -85,11 +88,11 @@ public final class FrameWriter {
   private static boolean onlyInboundBetween(ChannelPipeline pipeline, ChannelHandlerContext from,
       ChannelHandlerContext to) {
     boolean between = false;
-    for (java.util.Map.Entry<String, io.netty.channel.ChannelHandler> e : pipeline) {
+    for (Map.Entry<String, ChannelHandler> e : pipeline) {
       if (e.getKey().equals(to.name())) {
         return true;
       }
-      if (between && e.getValue() instanceof io.netty.channel.ChannelOutboundHandler) {
+      if (between && e.getValue() instanceof ChannelOutboundHandler) {
         return false;
       }
       between |= e.getKey().equals(from.name());
