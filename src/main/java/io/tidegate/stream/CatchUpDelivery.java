@@ -147,11 +147,11 @@ final class CatchUpDelivery {
         return;
       }
       ConsumerRecord<byte[], byte[]> r = chunk.get(i);
-      Long next = s.next.get(r.partition());
-      if (next != null && r.offset() < next) {
+      long next = s.next.at(r.partition());
+      if (next != Positions.NONE && r.offset() < next) {
         continue;
       }
-      s.next.put(r.partition(), r.offset() + 1);
+      s.next.set(r.partition(), r.offset() + 1);
       c.streams().meters().pastFromKafka().increment();
       if (s.filter.matches(r)) {
         client.writePast(s, r);

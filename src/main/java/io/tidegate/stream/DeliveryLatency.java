@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * {@code ws} or {@code sse}). Percentile histograms with bounded buckets (1 ms to 60 s).
  *
  * <p>Sampled, so that measuring costs no allocation per delivery: the poll and dispatch stages record the oldest
- * record of each batch (once per batch, once per batch and event loop); the delivery stage records, per client
- * and pass of live records (up to 16 frames), the last record of the pass when its write completes. The
+ * record of each batch (once per batch, once per batch and event loop); the delivery stage records, for a pass
+ * of live records (up to 16 frames to each client of a topic on an event loop), the last record's delivery to
+ * the pass's first client and to one client in 16 after it, when the write completes. The
  * timestamps are the producers' clocks (or the broker's with LogAppendTime): skew between hosts shows here;
  * a negative span counts as zero.
  */
@@ -31,10 +32,10 @@ public final class DeliveryLatency {
         "From a live record's timestamp to an event loop taking its batch (the oldest record, per batch and loop)")
         .register(registry);
     ws = timer(RecentLatency.NAME,
-        "From a live record's timestamp to its write to the client completing (per client and pass of records)")
+        "From a live record's timestamp to its write to the client completing (sampled: one client in 16 per pass)")
         .tag("transport", "ws").register(registry);
     sse = timer(RecentLatency.NAME,
-        "From a live record's timestamp to its write to the client completing (per client and pass of records)")
+        "From a live record's timestamp to its write to the client completing (sampled: one client in 16 per pass)")
         .tag("transport", "sse").register(registry);
   }
 

@@ -16,6 +16,12 @@ public final class Fanout implements LiveFeed.Sink {
   private static final int WRITES_PER_SLICE = 1024;
   /** Frames per socket per pass: the most Netty's flush consolidation holds back (see WsEndpoint). */
   private static final int FRAMES_PER_PASS = 16;
+  /**
+   * Of a pass's sockets, the first and then one in this many have its delivery latency measured: recording it
+   * costs a clock read and a histogram shared by the loops, per socket and pass, for the same distribution.
+   */
+  private static final int LATENCY_EVERY = 16;
+  private int sinceMeasured;
 
   private final io.vertx.core.Context context;
 
@@ -218,7 +224,11 @@ public final class Fanout implements LiveFeed.Sink {
       List<FeedRecord> pass = k.records().subList(from, to);
       while (s < k.sessions().length) {
         try {
-          k.sessions()[s++].deliverLive(pass);
+          boolean measure = s == 0 || ++sinceMeasured == LATENCY_EVERY;
+          if (measure) {
+            sinceMeasured = 0;
+          }
+          k.sessions()[s++].deliverLive(pass, measure);
         } catch (RuntimeException e) {
           feed.sinkFailed(e); // one subscriber's failure is not every subscriber's
         }

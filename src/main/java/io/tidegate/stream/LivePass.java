@@ -9,7 +9,8 @@ import java.util.Map;
  * One client's pass of live records (up to 16 frames, see {@link Fanout}): its bytes enter the budget together
  * once the pass is handed over, and leave it together when the pass's last write completes (a connection
  * completes its writes in order), so a pass costs one completion listener, not one per frame. That completion
- * also samples the delivery latency of the pass's last record. Used on the client's event loop only.
+ * also records the delivery latency of the pass's last record, in the passes {@link Fanout} samples. Used on the
+ * client's event loop only.
  */
 final class LivePass {
   private final Budget budget;
@@ -57,27 +58,30 @@ final class LivePass {
   /**
    * Writes the live records of one topic the subscription has not had, in order, as one pass. A record that
    * does not fit in the budget is not written: the subscription falls behind and catches up from Kafka later.
+   * {@code latency}: where the pass's delivery latency goes (null: not sampled).
    */
-  void deliver(StreamClient client, Subscription s, List<FeedRecord> records) {
+  void deliver(StreamClient client, Subscription s, List<FeedRecord> records, Timer latency) {
     for (FeedRecord r : records) {
-      Long next = s.next.get(r.partition());
-      if (next != null && r.offset() < next) {
+      long next = s.next.at(r.partition());
+      if (next != Positions.NONE && r.offset() < next) {
         continue; // already delivered (the catch-up read past this point)
       }
       boolean matches = r.matches(s.filter);
       if (matches && budget.full(client.pendingBytes() + bytes)) {
-        s.next.putIfAbsent(r.partition(), r.offset());
+        if (next == Positions.NONE) {
+          s.next.set(r.partition(), r.offset());
+        }
         client.past.fallBehind(s);
         break;
       }
-      s.next.put(r.partition(), r.next());
+      s.next.set(r.partition(), r.next());
       if (matches) {
         client.writeLive(s, r);
         timestamp = r.record().timestamp();
       }
     }
     client.flushLive();
-    end(client.latency());
+    end(latency);
     budget.check();
   }
 
@@ -87,7 +91,7 @@ final class LivePass {
    */
   void deliverPast(StreamClient client, Subscription s, List<FeedRecord> records) {
     for (FeedRecord r : records) {
-      s.next.put(r.partition(), r.next());
+      s.next.set(r.partition(), r.next());
       if (r.matches(s.filter)) {
         client.writeLive(s, r);
       }

@@ -169,15 +169,15 @@ public abstract class StreamClient {
   }
 
   /**
-   * The live feed's records of one topic, in order; each frame is the shared, already encoded one. What does
-   * not fit in the budget is not written: the subscription falls behind and catches up from Kafka later.
+   * The live feed's records of one topic, in order; each frame is the shared, already encoded one. What does not
+   * fit in the budget is not written (it catches up from Kafka later). {@code measure}: sample the pass's latency.
    */
-  void deliverLive(List<FeedRecord> records) {
+  void deliverLive(List<FeedRecord> records, boolean measure) {
     Subscription s = pass.subscription(subs, records.get(0).topic());
     if (s == null || s.offFeed() || closed) {
       return;
     }
-    pass.deliver(this, s, records);
+    pass.deliver(this, s, records, measure ? latency() : null);
   }
 
   // ---- writing ----

@@ -1,8 +1,6 @@
 package io.tidegate.stream;
 
 import io.tidegate.codec.RecordFilter;
-import java.util.HashMap;
-import java.util.Map;
 
 /** One topic a socket subscribed to, and where it stands on each partition. Used on the socket's event loop only. */
 public final class Subscription {
@@ -10,7 +8,7 @@ public final class Subscription {
   public final String topic;
   public final RecordFilter filter;
   /** The next offset to deliver, per partition. */
-  public final Map<Integer, Long> next = new HashMap<>();
+  public final Positions next = new Positions();
   /** Partitions that start later start at the live position. */
   final boolean latest;
   /** The client fell a budget behind the live feed: no live record is taken until it has caught up from Kafka. */
@@ -33,11 +31,7 @@ public final class Subscription {
 
   /** The highest partition this subscription has a position on, or -1. */
   public int lastPartition() {
-    int max = -1;
-    for (Integer p : next.keySet()) {
-      max = Math.max(max, p);
-    }
-    return max;
+    return next.last();
   }
 
   public Subscription(String id, String topic, RecordFilter filter, boolean latest) {

@@ -39,7 +39,7 @@ class FanoutTest {
   }
 
   /** A client that only counts the live records it is given. */
-  private final class Counting extends StreamClient {
+  private class Counting extends StreamClient {
     final List<Long> got = new ArrayList<>();
 
     Counting() {
@@ -123,6 +123,33 @@ class FanoutTest {
     fanout.records(List.of(record(1)), () -> {});
     assertEquals(List.of(1L), all.get(2).got);
     assertEquals(List.of(0L), all.get(3).got);
+  }
+
+  @Test
+  void aPassMeasuresTheDeliveryLatencyOfItsFirstClientAndOneIn16After() {
+    List<Counting> all = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Counting c = new Counting() {
+        @Override
+        protected void writeLive(Subscription s, FeedRecord r) {
+          super.writeLive(s, r);
+          outLive(1, Future.succeededFuture()); // written at once
+        }
+      };
+      at(c, 0);
+      all.add(c);
+      fanout.register("t", c);
+    }
+    io.micrometer.core.instrument.Timer ws = registry.get("tidegate.delivery.latency").tag("transport", "ws").timer();
+    for (int offset = 0; offset < 2; offset++) {
+      FeedRecord r = new FeedRecord(new ConsumerRecord<>("t", 0, offset, System.currentTimeMillis() - 5,
+          org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0, 0, null, new byte[0],
+          new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty()), new byte[1],
+          Counter.builder("e").register(new SimpleMeterRegistry()));
+      fanout.records(List.of(r), () -> {});
+      assertEquals(3 * (offset + 1), ws.count(), "clients 0, 16 and 32 of 40, in each pass");
+    }
+    all.forEach(c -> assertEquals(List.of(0L, 1L), c.got));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.tidegate.transport.sse;
 
+import io.tidegate.stream.Positions;
 import io.tidegate.stream.Subscription;
 
 import io.tidegate.error.ApiError;
@@ -48,8 +49,8 @@ final class SseCursor {
           out = ensure(out, n + 1);
           out[n++] = ',';
         }
-        Long o = s.next.get(p);
-        if (o != null) {
+        long o = s.next.at(p);
+        if (o != Positions.NONE) {
           out = ensure(out, n + 20);
           n = digits(out, n, o);
         }
