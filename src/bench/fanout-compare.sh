@@ -4,9 +4,13 @@
 # Records of ~200 bytes are written by RateProducer into a fresh 6-partition topic per phase. Per server and load:
 # deliveries/s, p50/p99 from the record timestamp, the server's CPU-seconds per million deliveries (utime+stime
 # of its process over the measured window), and records lost (gaps in a partition's offsets) or duplicated.
-# Each server is warmed first (one unreported run of COMPARE_WARM_SECONDS, 150, at the first load: at 1,000 x 50
-# the gateway's JIT compilers still took 0.1-0.17 cores in the first minute and a half, 0.005-0.02 after it), and
-# records flow before the clients of a phase subscribe (as the bare broadcast's do), so each phase is measured warm.
+# Each load is measured COMPARE_REPEAT times (3) per server, the servers taking turns (each round starts with the
+# next one), and the table gives each server's median with every phase's figure: one 15 s phase's p99 moves by
+# 2-3x from run to run with what else the two cores do (the client shares them with everything), and the
+# medians of interleaved phases say more than any one of them. Each server is warmed first (unreported runs,
+# COMPARE_WARM_SECONDS in all, 150, at the first load, see warm(): at 1,000 x 50 the gateway's JIT compilers
+# still took 0.1-0.17 cores in the first minute and a half), and records flow before the clients of a phase
+# subscribe (as the bare broadcast's do), so each phase is measured warm.
 # BENCH_BASELINE_JAR=path/to/older/tidegate.jar adds a server "baseline": a second gateway started from that jar
 # (port BENCH_BASELINE_PORT, default 27060, same broker, same options), measured in turn with the others, so a
 # change is compared with what it replaces in the same run (COMPARE_SERVERS sets which servers run, in order).
@@ -22,19 +26,60 @@ compare_main() {
     start_baseline_gateway
     [ -n "${COMPARE_SERVERS:-}" ] || servers="baseline tidegate bare kafkajs"
   fi
-  echo "| load | server | deliveries/s | p50 ms | p99 ms | CPU-s per million | lost | duplicated |" > "$WORK/table.md"
-  echo "|---|---|---|---|---|---|---|---|" >> "$WORK/table.md"
-  local first=1 load n rate
+  local first=1 load n rate rep order server repeat="${COMPARE_REPEAT:-3}"
   for load in ${loads//,/ }; do
     n="${load%x*}"; rate="${load#*x}"
-    for server in $servers; do
-      if [ "$first" = 1 ]; then compare_phase "$server" "$n" "$rate" "${COMPARE_WARM_SECONDS:-150}" warm; fi
-      compare_phase "$server" "$n" "$rate" "$secs" report
+    if [ "$first" = 1 ]; then
+      for server in $servers; do warm "$server" "$n" "$rate"; done
+    fi
+    order="$servers"
+    for rep in $(seq 1 "$repeat"); do
+      for server in $order; do compare_phase "$server" "$n" "$rate" "$secs" "report-$rep"; done
+      order="${order#* } ${order%% *}" # the next round starts with the next server: none is always first
     done
     first=0
   done
-  echo; echo "== Fan-out comparison ($(date -u +%Y-%m-%dT%H:%MZ), $secs s per phase, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  cat "$WORK/table.md"
+  echo; echo "== Fan-out comparison ($(date -u +%Y-%m-%dT%H:%MZ), $repeat x $secs s per server and load, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  summary "$WORK/phases.jsonl" | tee "$WORK/table.md"
+}
+
+# The table: per load and server, the median of its phases (each phase's figure after it, in the order run),
+# and the records lost and duplicated over all of them.
+summary() {
+  python3 - "$1" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print("| load | server | deliveries/s | p50 ms | p99 ms (median; each) | CPU-s per million (median; each) | lost | duplicated |")
+print("|---|---|---|---|---|---|---|---|")
+seen = []
+for r in rows:
+    if (r['n'], r['rate'], r['server']) not in seen:
+        seen.append((r['n'], r['rate'], r['server']))
+for n, rate, server in seen:
+    got = [r for r in rows if (r['n'], r['rate'], r['server']) == (n, rate, server)]
+    ok = [r for r in got if r.get('p99') is not None]
+    if not ok:
+        print(f"| {n:,} x {rate}/s | {server} | no result | | | | | |"); continue
+    med = lambda k: statistics.median(r[k] for r in ok)
+    each = lambda k, f: ', '.join(f.format(r[k]) for r in ok)
+    lost = sum(r['lost'] for r in ok if isinstance(r['lost'], int))
+    print(f"| {n:,} x {rate}/s | {server} | {med('per_s')/1000:.1f}k | {med('p50'):.0f} "
+          f"| **{med('p99'):,.0f}**; {each('p99', '{:,}')} | **{med('cpu'):.1f}**; {each('cpu', '{:.1f}')} "
+          f"| {lost} | {sum(r['dup'] for r in ok)} |" + ('' if len(ok) == len(got) else f" ({len(got) - len(ok)} without result)"))
+PY
+}
+
+# Warms a server at the first load for COMPARE_WARM_SECONDS (150), in rounds of up to 30 s, each with a fresh
+# client and topic: a measured phase connects and subscribes its clients anew, and the code that does it runs
+# once per connection, so it takes several rounds to be compiled (one round left the JIT compiling it, at 0.05
+# cores, inside the measured window).
+warm() {
+  local left="${COMPARE_WARM_SECONDS:-150}" round
+  while [ "$left" -gt 0 ]; do
+    round=$(( left < 30 ? left : 30 ))
+    compare_phase "$1" "$2" "$3" "$round" warm
+    left=$(( left - round ))
+  done
 }
 
 # The gateway of BENCH_BASELINE_JAR beside the one under test (same broker, heap and options).
@@ -48,6 +93,8 @@ start_baseline_gateway() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# thread_ticks PID: one line per thread, "name utime+stime" (names as the kernel keeps them, 15 characters)
+thread_ticks() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' _ < "$t/comm") $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"; done; }
 
 # compare_phase SERVER SOCKETS RATE SECONDS warm|report
 compare_phase() {
@@ -79,31 +126,33 @@ compare_phase() {
   local client=$!
   for _ in $(seq 1 240); do grep -q '"ready"' "$log.client" 2>/dev/null && break; sleep 0.25; done
   local c0; c0=$(cpu_ticks "$pid")
+  thread_ticks "$pid" > "$log.threads0"
   local metrics=""
   case "$server" in tidegate) metrics="http://127.0.0.1:$HTTP_PORT/metrics" ;; baseline) metrics="http://127.0.0.1:$BASELINE_PORT/metrics" ;; esac
   [ -n "$metrics" ] && curl -sf "$metrics" > "$log.metrics0"
   wait "$client" || true
   local c1; c1=$(cpu_ticks "$pid")
+  thread_ticks "$pid" > "$log.threads1"
   [ -n "$metrics" ] && curl -sf "$metrics" > "$log.metrics1"
   [ -n "$producer" ] && { kill "$producer" 2>/dev/null || true; wait "$producer" 2>/dev/null || true; }
   [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null || true; wait "$srv_pid" 2>/dev/null || true; }
-  [ "$mode" = report ] || return 0
+  [ "${mode%%-*}" = report ] || return 0
   local hz; hz=$(getconf CLK_TCK)
-  python3 - "$log.client" "$server" "$n" "$rate" "$secs" "$c0" "$c1" "$hz" >> "$WORK/table.md" <<'PY'
+  python3 - "$log.client" "$server" "$n" "$rate" "$secs" "$c0" "$c1" "$hz" "$mode" >> "$WORK/phases.jsonl" <<'PY'
 import json, sys
-path, server, n, rate, secs, c0, c1, hz = sys.argv[1:]
+path, server, n, rate, secs, c0, c1, hz, mode = sys.argv[1:]
 res = [json.loads(l) for l in open(path) if l.startswith('{') and '"result"' in l]
-if not res:
-    print(f"| {n} x {rate}/s | {server} | no result (see {path}) | | | | | |"); sys.exit()
-r = res[-1]
-delivered = r['delivered_per_s'] * int(secs)
-cpu = (int(c1) - int(c0)) / int(hz)
-per_million = cpu / delivered * 1e6 if delivered else float('nan')
-print(f"| {int(n):,} x {rate}/s | {server} | {r['delivered_per_s']/1000:.1f}k | {r['p50_ms']} | {r['p99_ms']} "
-      f"| {per_million:.1f} | {r.get('lost', '?')} | {r['duplicates']} |")
+row = {'n': int(n), 'rate': int(rate), 'server': server, 'phase': mode, 'p99': None}
+if res:
+    r = res[-1]
+    delivered = r['delivered_per_s'] * int(secs)
+    cpu = (int(c1) - int(c0)) / int(hz)
+    row.update(per_s=r['delivered_per_s'], p50=r['p50_ms'], p99=r['p99_ms'],
+               cpu=round(cpu / delivered * 1e6, 1) if delivered else None, lost=r.get('lost', '?'), dup=r['duplicates'])
+print(json.dumps(row))
 PY
-  tail -1 "$WORK/table.md"
-  [ -n "$metrics" ] && stages "$log.metrics0" "$log.metrics1"
+  tail -1 "$WORK/phases.jsonl"
+  [ -n "$metrics" ] && stages "$log.metrics0" "$log.metrics1" && threads "$log.threads0" "$log.threads1" "$secs" "$hz"
   return 0
 }
 
@@ -132,6 +181,24 @@ for name in sorted(b):
     q = lambda p: next(le for le, c in cum if c >= p * total)
     parts.append(f"{name.replace('tidegate_', '').replace('_latency_seconds', '')} p50 <= {q(0.5)*1000:.0f} ms, p99 <= {q(0.99)*1000:.0f} ms")
 print('  gateway stages: ' + ('; '.join(parts) if parts else 'none recorded'))
+PY
+}
+
+# Where a JVM server's CPU went over the phase, in cores, by thread name (numbers stripped: the event loops,
+# the feed's poll thread, the JIT compilers, the collector), to tell the gateway's own work from the JVM's.
+threads() {
+  python3 - "$@" <<'PY'
+import collections, re, sys
+def read(path):
+    out = collections.Counter()
+    for line in open(path):
+        name, ticks = line.rsplit(' ', 1)
+        out[re.sub(r'[-_#]?[0-9]+$', '', name)] += int(ticks)
+    return out
+a, b = read(sys.argv[1]), read(sys.argv[2])
+secs, hz = int(sys.argv[3]), int(sys.argv[4])
+used = sorted(((b[k] - a[k]) / hz / secs, k) for k in b if b[k] - a[k] > 0)
+print('  gateway threads (cores): ' + ', '.join(f'{k} {c:.3f}' for c, k in reversed(used)))
 PY
 }
 
