@@ -17,7 +17,7 @@ public final class Fanout implements LiveFeed.Sink {
   /** Frames per socket per pass: the most Netty's flush consolidation holds back (see WsEndpoint). */
   private static final int FRAMES_PER_PASS = 16;
   /**
-   * Of a pass's sockets, the first and then one in this many have its delivery latency measured: recording it
+   * Of a pass's sockets, the first and then one in this many have their delivery latency measured: recording it
    * costs a clock read and a histogram shared by the loops, per socket and pass, for the same distribution.
    */
   private static final int LATENCY_EVERY = 16;
