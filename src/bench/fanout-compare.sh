@@ -35,7 +35,8 @@ compare_main() {
     order="$servers"
     for rep in $(seq 1 "$repeat"); do
       for server in $order; do compare_phase "$server" "$n" "$rate" "$secs" "report-$rep"; done
-      order="${order#* } ${order%% *}" # the next round starts with the next server: none is always first
+      # the next round starts with the next server: none is always first
+      if [[ "$order" == *" "* ]]; then order="${order#* } ${order%% *}"; fi
     done
     first=0
   done
@@ -57,7 +58,7 @@ for r in rows:
         seen.append((r['n'], r['rate'], r['server']))
 for n, rate, server in seen:
     got = [r for r in rows if (r['n'], r['rate'], r['server']) == (n, rate, server)]
-    ok = [r for r in got if r.get('p99') is not None]
+    ok = [r for r in got if r.get('p99') is not None and r.get('cpu') is not None]
     if not ok:
         print(f"| {n:,} x {rate}/s | {server} | no result | | | | | |"); continue
     med = lambda k: statistics.median(r[k] for r in ok)
