@@ -29,8 +29,11 @@ public final class Positions extends AbstractMap<Integer, Long> {
     return partition >= 0 && partition < a.length ? a[partition] : NONE;
   }
 
-  /** Sets the next offset of {@code partition} (a partition number is not negative). */
+  /** Sets the next offset of {@code partition} (a partition number is not negative; the offset is not {@link #NONE}). */
   public void set(int partition, long offset) {
+    if (offset == NONE) {
+      throw new IllegalArgumentException("offset " + offset + " of partition " + partition);
+    }
     long[] a = next;
     if (partition >= a.length || partition < 0) {
       a = grow(partition);

@@ -29,11 +29,6 @@ public final class Subscription {
     return catchUp != null || behind || tail;
   }
 
-  /** The highest partition this subscription has a position on, or -1. */
-  public int lastPartition() {
-    return next.last();
-  }
-
   public Subscription(String id, String topic, RecordFilter filter, boolean latest) {
     this.id = id;
     this.topic = topic.intern(); // as FeedRecord's: the lookups of every live delivery match it by identity

@@ -81,6 +81,11 @@ class PositionsTest {
     Positions p = new Positions();
     assertThrows(IllegalArgumentException.class, () -> p.set(-1, 0));
     assertThrows(NullPointerException.class, () -> p.put(0, null));
+    // NONE is what at() answers for "no position": set to it, a position would vanish from the map
+    assertThrows(IllegalArgumentException.class, () -> p.set(0, Positions.NONE));
+    assertThrows(IllegalArgumentException.class, () -> p.put(3, Positions.NONE));
     assertTrue(p.isEmpty());
+    p.set(2, -1);
+    assertEquals(Long.valueOf(-1), p.get(2));
   }
 }

@@ -43,7 +43,7 @@ final class SseCursor {
       n += name.length;
       out = ensure(out, n + 1);
       out[n++] = ':';
-      int last = s.lastPartition();
+      int last = s.next.last();
       for (int p = 0; p <= last; p++) {
         if (p > 0) {
           out = ensure(out, n + 1);
