@@ -50,8 +50,9 @@ summary() {
   python3 - "$1" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-print("| load | server | deliveries/s | p50 ms | p99 ms (median; each) | CPU-s per million (median; each) | lost | duplicated |")
-print("|---|---|---|---|---|---|---|---|")
+print("| load | server | deliveries/s | p50 ms | p99 ms (median; each) | CPU-s per million (median; each) "
+      "| client waiting for a core, % (median; each) | lost | duplicated |")
+print("|---|---|---|---|---|---|---|---|---|")
 seen = []
 for r in rows:
     if (r['n'], r['rate'], r['server']) not in seen:
@@ -60,13 +61,16 @@ for n, rate, server in seen:
     got = [r for r in rows if (r['n'], r['rate'], r['server']) == (n, rate, server)]
     ok = [r for r in got if r.get('p99') is not None and r.get('cpu') is not None]
     if not ok:
-        print(f"| {n:,} x {rate}/s | {server} | no result | | | | | |"); continue
+        print(f"| {n:,} x {rate}/s | {server} | no result | | | | | | |"); continue
     med = lambda k: statistics.median(r[k] for r in ok)
+    waits = lambda rs: (f"{statistics.median(r['client_wait'] for r in rs):.1f}; "
+                        + ', '.join(f"{r['client_wait']:.1f}" for r in rs)) if all(r.get('client_wait') is not None for r in rs) else '?'
+
     each = lambda k, f: ', '.join(f.format(r[k]) for r in ok)
     lost = sum(r['lost'] for r in ok if isinstance(r['lost'], int))
     print(f"| {n:,} x {rate}/s | {server} | {med('per_s')/1000:.1f}k | {med('p50'):.0f} "
           f"| **{med('p99'):,.0f}**; {each('p99', '{:,}')} | **{med('cpu'):.1f}**; {each('cpu', '{:.1f}')} "
-          f"| {lost} | {sum(r['dup'] for r in ok)} |" + ('' if len(ok) == len(got) else f" ({len(got) - len(ok)} without result)"))
+          f"| {waits(ok)} | {lost} | {sum(r['dup'] for r in ok)} |" + ('' if len(ok) == len(got) else f" ({len(got) - len(ok)} without result)"))
 PY
 }
 
@@ -94,6 +98,8 @@ start_baseline_gateway() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# client_waited PID: nanoseconds the process's main thread has spent runnable, waiting for a core
+client_waited() { cut -d' ' -f2 "/proc/$1/task/$1/schedstat" 2>/dev/null || echo 0; }
 # thread_ticks PID: one line per thread, "name utime+stime" (names as the kernel keeps them, 15 characters)
 thread_ticks() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' _ < "$t/comm") $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"; done; }
 
@@ -131,6 +137,15 @@ compare_phase() {
   local metrics=""
   case "$server" in tidegate) metrics="http://127.0.0.1:$HTTP_PORT/metrics" ;; baseline) metrics="http://127.0.0.1:$BASELINE_PORT/metrics" ;; esac
   [ -n "$metrics" ] && curl -sf "$metrics" > "$log.metrics0"
+  # How long the client's thread was ready to run but had no core: on two shared cores, the servers' threads
+  # (and the broker's, the producer's, the JIT's) take the client's core from it, and its records wait meanwhile.
+  local q0 q1 t0 t1
+  q0=$(client_waited "$client"); t0=$(date +%s%N); q1=$q0; t1=$t0
+  while kill -0 "$client" 2>/dev/null; do
+    local q; q=$(client_waited "$client")
+    [ "$q" != 0 ] && { q1=$q; t1=$(date +%s%N); }
+    sleep 1
+  done
   wait "$client" || true
   local c1; c1=$(cpu_ticks "$pid")
   thread_ticks "$pid" > "$log.threads1"
@@ -139,9 +154,9 @@ compare_phase() {
   [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null || true; wait "$srv_pid" 2>/dev/null || true; }
   [ "${mode%%-*}" = report ] || return 0
   local hz; hz=$(getconf CLK_TCK)
-  python3 - "$log.client" "$server" "$n" "$rate" "$secs" "$c0" "$c1" "$hz" "$mode" >> "$WORK/phases.jsonl" <<'PY'
+  python3 - "$log.client" "$server" "$n" "$rate" "$secs" "$c0" "$c1" "$hz" "$mode" "$(( q1 - q0 ))" "$(( t1 - t0 ))" >> "$WORK/phases.jsonl" <<'PY'
 import json, sys
-path, server, n, rate, secs, c0, c1, hz, mode = sys.argv[1:]
+path, server, n, rate, secs, c0, c1, hz, mode, waited, span = sys.argv[1:]
 res = [json.loads(l) for l in open(path) if l.startswith('{') and '"result"' in l]
 row = {'n': int(n), 'rate': int(rate), 'server': server, 'phase': mode, 'p99': None}
 if res:
@@ -149,7 +164,8 @@ if res:
     delivered = r['delivered_per_s'] * int(secs)
     cpu = (int(c1) - int(c0)) / int(hz)
     row.update(per_s=r['delivered_per_s'], p50=r['p50_ms'], p99=r['p99_ms'],
-               cpu=round(cpu / delivered * 1e6, 1) if delivered else None, lost=r.get('lost', '?'), dup=r['duplicates'])
+               cpu=round(cpu / delivered * 1e6, 1) if delivered else None, lost=r.get('lost', '?'), dup=r['duplicates'],
+               client_wait=round(100 * int(waited) / int(span), 1) if int(span) > 0 else None)
 print(json.dumps(row))
 PY
   tail -1 "$WORK/phases.jsonl"
