@@ -5,9 +5,10 @@
 # deliveries/s, p50/p99 from the record timestamp, the server's CPU-seconds per million deliveries (utime+stime
 # of its process over the measured window), and records lost (gaps in a partition's offsets) or duplicated.
 # Each load is measured COMPARE_REPEAT times (3) per server, the servers taking turns (each round starts with the
-# next one), and the table gives each server's median with every phase's figure: one 15 s phase's p99 moves by
-# 2-3x from run to run with what else the two cores do (the client shares them with everything), and the
-# medians of interleaved phases say more than any one of them. Each server is warmed first (unreported runs,
+# next one), and the table gives each server's median with every phase's figure: one phase's p99 moves with
+# what else the two cores do (the client shares them with everything, and how long it waited for a core is in
+# each row), and the medians of interleaved phases say more than any one of them. Phases are 60 s by default:
+# in a 15 s phase, one stall of the client of 150 ms is 1% of the records, and the p99 moved by 2-5x between runs. Each server is warmed first (unreported runs,
 # COMPARE_WARM_SECONDS in all, 150, at the first load, see warm(): at 1,000 x 50 the gateway's JIT compilers
 # still took 0.1-0.17 cores in the first minute and a half), and records flow before the clients of a phase
 # subscribe (as the bare broadcast's do), so each phase is measured warm.

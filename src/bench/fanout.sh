@@ -4,7 +4,7 @@
 # Four processes: the broker, the gateway (target/tidegate.jar), the bare broadcaster, the clients.
 # Usage: src/bench/fanout.sh [seconds-per-step] [client counts]   (default: 20 "1000,10000")
 #        src/bench/fanout.sh compare [seconds] [loads]   the same Node client against Tidegate, a bare Node broadcast
-#        and a kafkajs bridge (default: 15 "1000x50,1000x100,10000x10"; ports 27000-27099; see fanout-compare.sh)
+#        and a kafkajs bridge (default: 60 "1000x50,1000x100,10000x10"; ports 27000-27099; see fanout-compare.sh)
 #        src/bench/fanout.sh memory [N]   the gateway's heap per idle subscribed WebSocket and SSE client (N: 10000)
 # BENCH_AUTH=both: the gateway steps also run against a gateway with auth.mode jwt, side by side (auth-cost.sh).
 set -euo pipefail
@@ -16,7 +16,7 @@ if [ "${1:-}" = memory ]; then
 fi
 if [ "${1:-}" = compare ]; then
   COMPARE=1; shift
-  SECONDS_PER_STEP="${1:-15}"; LOADS="${2:-1000x50,1000x100,10000x10}"
+  SECONDS_PER_STEP="${1:-60}"; LOADS="${2:-1000x50,1000x100,10000x10}"
   : "${BENCH_KAFKA_PORT:=27000}" "${BENCH_HTTP_PORT:=27010}" "${BENCH_BARE_PORT:=27020}"
   BRIDGE_PORT="${BENCH_BRIDGE_PORT:-27030}"
 fi
