@@ -8,10 +8,11 @@
 # next one), and the table gives each server's median with every phase's figure: one phase's p99 moves with
 # what else the two cores do (the client shares them with everything, and how long it waited for a core is in
 # each row), and the medians of interleaved phases say more than any one of them. Phases are 60 s by default:
-# in a 15 s phase, one stall of the client of 150 ms is 1% of the records, and the p99 moved by 2-5x between runs. Each server is warmed first (unreported runs,
-# COMPARE_WARM_SECONDS in all, 150, at the first load, see warm(): at 1,000 x 50 the gateway's JIT compilers
-# still took 0.1-0.17 cores in the first minute and a half), and records flow before the clients of a phase
-# subscribe (as the bare broadcast's do), so each phase is measured warm.
+# in a 15 s phase, one stall of the client of 150 ms is 1% of the records, and the p99 moved by 2-5x between
+# runs. Each server is warmed first (unreported runs, COMPARE_WARM_SECONDS in all, 150, at the first load, see
+# warm(): at 1,000 x 50 the gateway's JIT compilers still took 0.1-0.17 cores in the first minute and a half),
+# and records flow before the clients of a phase subscribe (as the bare broadcast's do), so each phase is
+# measured warm.
 # BENCH_BASELINE_JAR=path/to/older/tidegate.jar adds a server "baseline": a second gateway started from that jar
 # (port BENCH_BASELINE_PORT, default 27060, same broker, same options), measured in turn with the others, so a
 # change is compared with what it replaces in the same run (COMPARE_SERVERS sets which servers run, in order).
@@ -66,7 +67,6 @@ for n, rate, server in seen:
     med = lambda k: statistics.median(r[k] for r in ok)
     waits = lambda rs: (f"{statistics.median(r['client_wait'] for r in rs):.1f}; "
                         + ', '.join(f"{r['client_wait']:.1f}" for r in rs)) if all(r.get('client_wait') is not None for r in rs) else '?'
-
     each = lambda k, f: ', '.join(f.format(r[k]) for r in ok)
     lost = sum(r['lost'] for r in ok if isinstance(r['lost'], int))
     print(f"| {n:,} x {rate}/s | {server} | {med('per_s')/1000:.1f}k | {med('p50'):.0f} "
